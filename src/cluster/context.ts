@@ -1,0 +1,83 @@
+// What every answer rule needs: the store, the options, and the builders of positive and
+// negative answers with the zone's SOA (SPEC §3). One instance per (store, options).
+import { RCODE } from '../dns/constants';
+import type { AnswerSet, Record } from '../dns/records';
+import type { ClusterStore } from './store';
+import type { PodMode } from '../config/options';
+
+export interface ClusterZoneOptions {
+  /** Lower-case, no trailing dot. */
+  domain: string;
+  ttl: number;
+  pods: PodMode;
+  namespaces: string[] | null;
+  endpointPodNames: boolean;
+  ignoreEmptyService: boolean;
+  /** Reverse zones served authoritatively; null = catch-all, misses go on (SPEC §2, PTR). */
+  reverseZones: string[] | null;
+}
+
+/** Set on an answer whose CNAME target lies outside every served zone: the chain resolves it. */
+export interface ChasedAnswer extends AnswerSet {
+  chase?: string;
+}
+
+export class ZoneContext {
+  readonly allowed: Set<string> | null;
+
+  constructor(
+    readonly store: ClusterStore,
+    readonly opts: ClusterZoneOptions,
+  ) {
+    this.allowed = opts.namespaces ? new Set(opts.namespaces) : null;
+  }
+
+  get ttl(): number {
+    return this.opts.ttl;
+  }
+
+  /** SPEC §2, Namespaces: it exists (as an object, or holding a Service) and is not hidden. */
+  namespaceVisible(ns: string): boolean {
+    if (this.allowed && !this.allowed.has(ns)) return false;
+    return this.store.hasNamespace(ns) || this.store.hasServicesIn(ns);
+  }
+
+  soa(zone: string): Record {
+    const d = this.opts.domain;
+    return {
+      name: zone,
+      type: 'SOA',
+      // SPEC §3: record TTL min(ttl, 300); the minimum field is the negative-caching TTL.
+      ttl: Math.min(this.opts.ttl, 300),
+      data: {
+        mname: `ns.dns.${d}`,
+        rname: `hostmaster.${d}`,
+        serial: this.store.serial >>> 0,
+        refresh: 7200,
+        retry: 1800,
+        expire: 86400,
+        minimum: this.opts.ttl,
+      },
+    };
+  }
+
+  positive(answers: Record[], additional: Record[] = []): AnswerSet {
+    return { rcode: RCODE.NOERROR, authoritative: true, answers, authority: [], additional };
+  }
+
+  /** NODATA: the name exists, not with that type (RFC 2308 §2.2). */
+  nodata(zone = this.opts.domain): AnswerSet {
+    return { rcode: RCODE.NOERROR, authoritative: true, answers: [], authority: [this.soa(zone)], additional: [] };
+  }
+
+  /** NXDOMAIN; before the first sync a would-be NXDOMAIN is SERVFAIL (SPEC §3). */
+  nxdomain(zone = this.opts.domain): AnswerSet {
+    if (!this.store.synced) return { rcode: RCODE.SERVFAIL, authoritative: false, answers: [], authority: [], additional: [] };
+    return { rcode: RCODE.NXDOMAIN, authoritative: true, answers: [], authority: [this.soa(zone)], additional: [] };
+  }
+
+  /** An A or AAAA record, by the address's family. */
+  address(name: string, ip: string): Record {
+    return { name, type: ip.includes(':') ? 'AAAA' : 'A', ttl: this.opts.ttl, data: ip };
+  }
+}

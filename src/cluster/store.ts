@@ -1,0 +1,304 @@
+// The in-memory cluster view: slim records by key, the indexes the answer rules read, and a
+// generation number that moves on every change DNS can see (DESIGN §2). Sources write through
+// the ClusterSink methods; the answer rules (cluster/zone.ts) only read.
+import {
+  recordKey,
+  type ClusterObjects,
+  type ClusterSink,
+  type EndpointSetRecord,
+  type KindRecords,
+  type NamespaceRecord,
+  type ObjectKind,
+  type PodRecord,
+  type ServiceRecord,
+} from './types';
+
+/** One address of a Service after merging its endpoint sets (SPEC §2, Readiness). */
+export interface MergedEndpoint {
+  address: string;
+  ready: boolean;
+  hostname: string;
+  podName: string;
+}
+
+export type ChangeListener = (generation: number) => void;
+
+export class ClusterStore implements ClusterSink {
+  /** Moves on every change visible in DNS; answers cached under an older one are stale. */
+  generation = 1;
+  /** Unix seconds of the last change: the SOA serial (SPEC §3). */
+  serial = Math.floor(Date.now() / 1000);
+  /** True once the source completed its first full list (SPEC §3: SERVFAIL before). */
+  synced = false;
+
+  readonly services = new Map<string, ServiceRecord>();
+  readonly endpointSets = new Map<string, EndpointSetRecord>();
+  readonly pods = new Map<string, PodRecord>();
+  readonly namespaces = new Map<string, NamespaceRecord>();
+
+  /** `ns/service` -> keys of its endpoint sets. */
+  private readonly setsByService = new Map<string, Set<string>>();
+  /** ClusterIP -> `ns/name` of its Service. */
+  private readonly serviceByClusterIP = new Map<string, string>();
+  /** Endpoint address -> keys of the endpoint sets listing it (PTR). */
+  private readonly setsByAddress = new Map<string, Set<string>>();
+  /** Namespace -> number of Services in it (a namespace holding a Service exists). */
+  private readonly servicesPerNamespace = new Map<string, number>();
+  /** `ns/ip` -> number of pods in ns with that IP (pods verified mode). */
+  private readonly podIPs = new Map<string, number>();
+  private readonly listeners: ChangeListener[] = [];
+  /** Merged endpoints per `ns/service`, valid for one generation. */
+  private mergedCache = new Map<string, MergedEndpoint[]>();
+  private mergedGeneration = 0;
+
+  onChange(fn: ChangeListener): void {
+    this.listeners.push(fn);
+  }
+
+  // ---- ClusterSink ----
+
+  upsert<K extends ObjectKind>(kind: K, record: KindRecords[K]): void {
+    const key = recordKey(kind, record as never);
+    const old = this.mapOf(kind).get(key);
+    if (old !== undefined && sameRecord(old, record)) return; // a heartbeat: nothing DNS serves changed
+    if (old !== undefined) this.unindex(kind, key, old);
+    this.mapOf(kind).set(key, record);
+    this.index(kind, key, record);
+    this.changed();
+  }
+
+  remove(kind: ObjectKind, key: string): void {
+    const old = this.mapOf(kind).get(key);
+    if (old === undefined) return;
+    this.unindex(kind, key, old);
+    this.mapOf(kind).delete(key);
+    this.changed();
+  }
+
+  replaceKind<K extends ObjectKind>(kind: K, records: KindRecords[K][]): void {
+    // Applied as a difference so that unchanged records keep their identity and the swap
+    // happens in one synchronous step: no query can see a half-applied list.
+    const map = this.mapOf(kind);
+    const fresh = new Map<string, KindRecords[K]>();
+    for (const r of records) fresh.set(recordKey(kind, r as never), r);
+    let changed = false;
+    for (const [key, old] of map) {
+      if (!fresh.has(key)) {
+        this.unindex(kind, key, old);
+        map.delete(key);
+        changed = true;
+      }
+    }
+    for (const [key, r] of fresh) {
+      const old = map.get(key);
+      if (old !== undefined && sameRecord(old, r)) continue;
+      if (old !== undefined) this.unindex(kind, key, old);
+      map.set(key, r);
+      this.index(kind, key, r);
+      changed = true;
+    }
+    if (changed) this.changed();
+  }
+
+  replaceAll(objects: ClusterObjects): void {
+    this.batch(() => {
+      this.replaceKind('Namespace', objects.namespaces);
+      this.replaceKind('Service', objects.services);
+      this.replaceKind('EndpointSet', objects.endpointSets);
+      this.replaceKind('Pod', objects.pods);
+    });
+    if (this.pending) this.notify();
+  }
+
+  markSynced(): void {
+    if (this.synced) return;
+    this.synced = true;
+    this.changed(); // answers computed before sync (SERVFAIL) must not outlive it
+  }
+
+  // ---- reads for the answer rules ----
+
+  service(namespace: string, name: string): ServiceRecord | undefined {
+    return this.services.get(`${namespace}/${name}`);
+  }
+
+  hasNamespace(name: string): boolean {
+    return this.namespaces.has(name);
+  }
+
+  hasServicesIn(namespace: string): boolean {
+    return this.servicesPerNamespace.has(namespace);
+  }
+
+  serviceForClusterIP(ip: string): ServiceRecord | undefined {
+    const key = this.serviceByClusterIP.get(ip);
+    return key === undefined ? undefined : this.services.get(key);
+  }
+
+  /** Services (as `ns/name`) with an endpoint set listing this address. */
+  servicesForAddress(ip: string): string[] {
+    const sets = this.setsByAddress.get(ip);
+    if (!sets) return [];
+    const out = new Set<string>();
+    for (const k of sets) {
+      const s = this.endpointSets.get(k);
+      if (s) out.add(`${s.namespace}/${s.service}`);
+    }
+    return [...out];
+  }
+
+  podHasIP(namespace: string, ip: string): boolean {
+    return (this.podIPs.get(`${namespace}/${ip}`) ?? 0) > 0;
+  }
+
+  /**
+   * Every address of a Service, merged over its EndpointSlices and core/v1 Endpoints, one
+   * entry per address (SPEC §2): slices first, so a mirrored Endpoints object adds nothing
+   * they already list; an address is ready if its first listing says so.
+   */
+  endpointsOf(namespace: string, service: string): MergedEndpoint[] {
+    if (this.mergedGeneration !== this.generation) {
+      this.mergedCache = new Map();
+      this.mergedGeneration = this.generation;
+    }
+    const svcKey = `${namespace}/${service}`;
+    let merged = this.mergedCache.get(svcKey);
+    if (merged) return merged;
+    merged = [];
+    const keys = this.setsByService.get(svcKey);
+    if (keys) {
+      const sets = [...keys].map((k) => this.endpointSets.get(k)!).sort(bySourceThenName);
+      const seen = new Set<string>();
+      for (const set of sets) {
+        for (const ep of set.endpoints) {
+          for (const address of ep.addresses) {
+            if (seen.has(address)) continue;
+            seen.add(address);
+            merged.push({ address, ready: ep.ready, hostname: ep.hostname, podName: ep.podName });
+          }
+        }
+      }
+    }
+    this.mergedCache.set(svcKey, merged);
+    return merged;
+  }
+
+  /** Ports of a Service's endpoint sets (headless SRV), deduplicated. */
+  endpointPortsOf(namespace: string, service: string) {
+    const keys = this.setsByService.get(`${namespace}/${service}`);
+    const out = new Map<string, { name: string; protocol: string; port: number }>();
+    if (keys) for (const k of keys) for (const p of this.endpointSets.get(k)!.ports) out.set(`${p.name}/${p.protocol}/${p.port}`, p);
+    return [...out.values()];
+  }
+
+  // ---- internals ----
+
+  private batchDepth = 0;
+  private pending = false;
+
+  private batch(fn: () => void): void {
+    this.batchDepth++;
+    try {
+      fn();
+    } finally {
+      this.batchDepth--;
+    }
+  }
+
+  private changed(): void {
+    this.generation++;
+    this.serial = Math.max(this.serial + 1, Math.floor(Date.now() / 1000));
+    if (this.batchDepth > 0) this.pending = true;
+    else this.notify();
+  }
+
+  private notify(): void {
+    this.pending = false;
+    for (const fn of this.listeners) fn(this.generation);
+  }
+
+  private mapOf(kind: ObjectKind): Map<string, unknown> {
+    switch (kind) {
+      case 'Service': return this.services;
+      case 'EndpointSet': return this.endpointSets;
+      case 'Pod': return this.pods;
+      case 'Namespace': return this.namespaces;
+    }
+  }
+
+  private index(kind: ObjectKind, key: string, r: unknown): void {
+    if (kind === 'Service') {
+      const s = r as ServiceRecord;
+      for (const ip of s.clusterIPs) this.serviceByClusterIP.set(ip, key);
+      this.servicesPerNamespace.set(s.namespace, (this.servicesPerNamespace.get(s.namespace) ?? 0) + 1);
+    } else if (kind === 'EndpointSet') {
+      const s = r as EndpointSetRecord;
+      addTo(this.setsByService, `${s.namespace}/${s.service}`, key);
+      for (const ep of s.endpoints) for (const a of ep.addresses) addTo(this.setsByAddress, a, key);
+    } else if (kind === 'Pod') {
+      const p = r as PodRecord;
+      for (const ip of p.ips) this.podIPs.set(`${p.namespace}/${ip}`, (this.podIPs.get(`${p.namespace}/${ip}`) ?? 0) + 1);
+    }
+  }
+
+  private unindex(kind: ObjectKind, key: string, r: unknown): void {
+    if (kind === 'Service') {
+      const s = r as ServiceRecord;
+      for (const ip of s.clusterIPs) if (this.serviceByClusterIP.get(ip) === key) this.serviceByClusterIP.delete(ip);
+      const n = (this.servicesPerNamespace.get(s.namespace) ?? 1) - 1;
+      if (n > 0) this.servicesPerNamespace.set(s.namespace, n);
+      else this.servicesPerNamespace.delete(s.namespace);
+    } else if (kind === 'EndpointSet') {
+      const s = r as EndpointSetRecord;
+      removeFrom(this.setsByService, `${s.namespace}/${s.service}`, key);
+      for (const ep of s.endpoints) for (const a of ep.addresses) removeFrom(this.setsByAddress, a, key);
+    } else if (kind === 'Pod') {
+      const p = r as PodRecord;
+      for (const ip of p.ips) {
+        const k = `${p.namespace}/${ip}`;
+        const n = (this.podIPs.get(k) ?? 1) - 1;
+        if (n > 0) this.podIPs.set(k, n);
+        else this.podIPs.delete(k);
+      }
+    }
+  }
+}
+
+function addTo(m: Map<string, Set<string>>, k: string, v: string): void {
+  let s = m.get(k);
+  if (!s) m.set(k, (s = new Set()));
+  s.add(v);
+}
+
+function removeFrom(m: Map<string, Set<string>>, k: string, v: string): void {
+  const s = m.get(k);
+  if (!s) return;
+  s.delete(v);
+  if (s.size === 0) m.delete(k);
+}
+
+function bySourceThenName(a: EndpointSetRecord, b: EndpointSetRecord): number {
+  if (a.source !== b.source) return a.source === 'slice' ? -1 : 1;
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+/**
+ * Structural equality of two slim records (STYLE rule 3: an update that changes nothing DNS
+ * serves must not move the generation). triggerTime is metadata, not an answer: ignored.
+ */
+export function sameRecord(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameRecord(a[i], b[i])) return false;
+    return true;
+  }
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) {
+    if (k === 'triggerTime') continue;
+    if (!sameRecord((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  }
+  return true;
+}

@@ -1,0 +1,121 @@
+// Every setting of the server, with its default. Flags (cli.ts) and the config file
+// (config/file.ts) both produce a partial of this; validate.ts checks the merged result once,
+// before any socket opens (STYLE rule 9).
+
+export type PodMode = 'disabled' | 'insecure' | 'verified';
+export type UpstreamPolicy = 'random' | 'round_robin' | 'sequential';
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+export interface StubDomain {
+  /** Lower-case domain without trailing dot. */
+  domain: string;
+  servers: HostPort[];
+}
+
+export interface Options {
+  listen: HostPort[];
+  clusterDomain: string;
+  snapshot: string | null;
+  kubeconfig: string | null;
+  context: string | null;
+  ttl: number;
+  pods: PodMode;
+  /** Allow-list of namespaces; null = all. */
+  namespaces: string[] | null;
+  endpointPodNames: boolean;
+  ignoreEmptyService: boolean;
+  /** Reverse zones served authoritatively (lower-case names); null = catch-all, misses go upstream. */
+  reverseZones: string[] | null;
+  /** null = the nameservers of resolvConf. */
+  upstream: HostPort[] | null;
+  resolvConf: string;
+  stubDomains: StubDomain[];
+  upstreamPolicy: UpstreamPolicy;
+  /** Per-attempt read timeout of an upstream query, ms (SPEC §4: 2 s). */
+  upstreamTimeoutMs: number;
+  /** Cap on upstream queries in flight; excess answered REFUSED. */
+  maxConcurrentForwards: number;
+  zoneFiles: string[];
+  health: HostPort | null;
+  ready: HostPort | null;
+  metrics: HostPort | null;
+  config: string | null;
+  /** Label selectors for the API watch (sources/kubernetes.ts). */
+  serviceSelector: string | null;
+  namespaceSelector: string | null;
+  /** Serve anyway after this long without a complete first sync, ms. */
+  startupTimeoutMs: number;
+  cache: CacheOptions;
+  tcp: TcpOptions;
+  lameDuckMs: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  logQueries: boolean;
+  workers: number;
+  /** Print a `dig` line to try after start-up (npm start). */
+  demoHint: boolean;
+}
+
+export interface CacheOptions {
+  enabled: boolean;
+  maxEntries: number;
+  minTtl: number;
+  maxTtl: number;
+  /** Cap on the TTL of negative answers (RFC 2308 §5). */
+  maxNegativeTtl: number;
+  /** Serve expired entries while upstreams fail, for at most this many seconds; 0 = off. */
+  serveStaleSeconds: number;
+  /** Refresh entries asked for this many times when less than 10% of their TTL is left; 0 = off. */
+  prefetchHits: number;
+}
+
+export interface TcpOptions {
+  idleTimeoutMs: number;
+  maxConnections: number;
+}
+
+export const DEFAULTS: Options = {
+  listen: [{ host: '0.0.0.0', port: 53 }],
+  clusterDomain: 'cluster.local',
+  snapshot: null,
+  kubeconfig: null,
+  context: null,
+  ttl: 30,
+  pods: 'insecure',
+  namespaces: null,
+  endpointPodNames: false,
+  ignoreEmptyService: false,
+  reverseZones: null,
+  upstream: null,
+  resolvConf: '/etc/resolv.conf',
+  stubDomains: [],
+  upstreamPolicy: 'random',
+  upstreamTimeoutMs: 2000,
+  maxConcurrentForwards: 1000,
+  zoneFiles: [],
+  health: { host: '0.0.0.0', port: 8080 },
+  ready: { host: '0.0.0.0', port: 8181 },
+  metrics: { host: '0.0.0.0', port: 9153 },
+  config: null,
+  serviceSelector: null,
+  namespaceSelector: null,
+  startupTimeoutMs: 5000,
+  cache: {
+    enabled: true,
+    maxEntries: 10000,
+    minTtl: 0,
+    maxTtl: 3600,
+    maxNegativeTtl: 1800,
+    serveStaleSeconds: 0,
+    prefetchHits: 0,
+  },
+  tcp: { idleTimeoutMs: 10000, maxConnections: 1000 },
+  lameDuckMs: 5000,
+  logLevel: 'info',
+  logQueries: false,
+  workers: 1,
+  demoHint: false,
+};

@@ -1,0 +1,147 @@
+// Pre-encoded answers (DESIGN "the hot path is the product", STYLE rule 7). An EncodedAnswer
+// holds the bytes that follow the question, built once per (name, type) and reused by every
+// query until its cluster generation moves or its TTL runs out. Building a response copies the
+// client's own header and question (so its ID and spelling come back, SPEC §1), patches the
+// flags and counts, appends the body and, for EDNS clients, an OPT record.
+import { FLAG, HEADER_LEN, OUR_UDP_SIZE, RCODE, TYPE } from './constants';
+import type { AnswerSet } from './records';
+import { WireWriter } from './writer';
+
+/** What a response needs from its query (a ParsedQuery, or a copy taken before an await). */
+export interface QueryShape {
+  questionEnd: number;
+  edns: boolean;
+  opcode: number;
+  flags: number;
+}
+
+export interface EncodedAnswer {
+  rcode: number;
+  authoritative: boolean;
+  /** Resource records after the question, compressed against a question at offset 12. */
+  body: Buffer;
+  an: number;
+  ns: number;
+  ar: number;
+  /** Body-relative end offset of each record, in order: truncation cuts only at these. */
+  rrEnds: number[];
+  /** Body-relative offsets of each record's TTL (for TTL decrement of cached answers). */
+  ttlOffsets: number[];
+  /** Smallest TTL in the answer (or the negative TTL): how long it may be cached. */
+  minTtl: number;
+}
+
+export function encodeAnswer(qnameLower: string, set: AnswerSet): EncodedAnswer {
+  const w = new WireWriter(qnameLower);
+  const start = w.bodyStart;
+  const rrEnds: number[] = [];
+  const ttlOffsets: number[] = [];
+  let minTtl = Infinity;
+  for (const section of [set.answers, set.authority, set.additional]) {
+    for (const r of section) {
+      ttlOffsets.push(w.record(r) - start);
+      rrEnds.push(w.offset - start);
+      const ttl = r.ttl ?? 0;
+      // RFC 2308 §5: a negative answer lives as long as its SOA's TTL; glue does not count.
+      if (section !== set.additional && ttl < minTtl) minTtl = ttl;
+    }
+  }
+  return {
+    rcode: set.rcode,
+    authoritative: set.authoritative,
+    body: w.body(),
+    an: set.answers.length,
+    ns: set.authority.length,
+    ar: set.additional.length,
+    rrEnds,
+    ttlOffsets,
+    minTtl: minTtl === Infinity ? 0 : minTtl,
+  };
+}
+
+/** An answer with no records: SERVFAIL, REFUSED, or an rcode alone. */
+export function emptyAnswer(rcode: number, authoritative = false): EncodedAnswer {
+  return { rcode, authoritative, body: Buffer.alloc(0), an: 0, ns: 0, ar: 0, rrEnds: [], ttlOffsets: [], minTtl: 0 };
+}
+
+const OPT_LEN = 11;
+
+/**
+ * The response to `msg` carrying `a`, at most `maxSize` bytes. When the records do not fit,
+ * the answer is cut at a record boundary; TC is set when an answer or authority record had to
+ * go (RFC 2181 §9: dropping only additional records does not need TC).
+ * @param ttlSpent seconds to subtract from every TTL (answers served from cache, RFC 1035 §7.4).
+ */
+export function buildResponse(msg: Buffer, q: QueryShape, a: EncodedAnswer, maxSize: number, ttlSpent = 0): Buffer {
+  const qEnd = q.questionEnd;
+  const opt = q.edns ? OPT_LEN : 0;
+  let bodyLen = a.body.length;
+  let an = a.an;
+  let ns = a.ns;
+  let ar = a.ar;
+  let tc = 0;
+  if (qEnd + bodyLen + opt > maxSize) {
+    const room = maxSize - qEnd - opt;
+    let keep = 0;
+    while (keep < a.rrEnds.length && a.rrEnds[keep] <= room) keep++;
+    bodyLen = keep === 0 ? 0 : a.rrEnds[keep - 1];
+    if (keep < a.an + a.ns) tc = FLAG.TC;
+    an = Math.min(keep, a.an);
+    ns = Math.min(Math.max(keep - a.an, 0), a.ns);
+    ar = Math.max(keep - a.an - a.ns, 0);
+  }
+  const out = Buffer.allocUnsafe(qEnd + bodyLen + opt);
+  msg.copy(out, 0, 0, qEnd);
+  const ext = a.rcode >> 4; // extended rcode bits live in the OPT TTL (RFC 6891 §6.1.3)
+  out.writeUInt16BE(
+    FLAG.QR | (q.opcode << 11) | (a.authoritative ? FLAG.AA : 0) | tc | (q.flags & FLAG.RD) | FLAG.RA | (a.rcode & 0xf),
+    2,
+  );
+  out.writeUInt16BE(1, 4);
+  out.writeUInt16BE(an, 6);
+  out.writeUInt16BE(ns, 8);
+  out.writeUInt16BE(ar + (opt ? 1 : 0), 10);
+  a.body.copy(out, qEnd, 0, bodyLen);
+  if (ttlSpent > 0) {
+    for (const off of a.ttlOffsets) {
+      if (off >= bodyLen) break;
+      const at = qEnd + off;
+      const ttl = out.readUInt32BE(at);
+      out.writeUInt32BE(ttl > ttlSpent ? ttl - ttlSpent : 0, at);
+    }
+  }
+  if (opt) writeOpt(out, qEnd + bodyLen, ext);
+  return out;
+}
+
+function writeOpt(out: Buffer, at: number, extRcode: number): void {
+  out[at] = 0; // root owner
+  out.writeUInt16BE(TYPE.OPT, at + 1);
+  out.writeUInt16BE(OUR_UDP_SIZE, at + 3);
+  out[at + 5] = extRcode;
+  out[at + 6] = 0; // EDNS version 0
+  out.writeUInt16BE(0, at + 7); // flags (DO not set: no DNSSEC)
+  out.writeUInt16BE(0, at + 9); // rdlength
+}
+
+/**
+ * A bare error response (FORMERR, NOTIMP, REFUSED, SERVFAIL) that echoes the header and, when it
+ * was readable, the question (RFC 6895 §2.3). `questionEnd` = 12 when there is none to echo.
+ */
+export function errorResponse(msg: Buffer, id: number, flags: number, questionEnd: number, rcode: number, edns = false): Buffer {
+  const withQ = questionEnd > HEADER_LEN;
+  const opt = edns ? OPT_LEN : 0;
+  const out = Buffer.allocUnsafe((withQ ? questionEnd : HEADER_LEN) + opt);
+  if (withQ) msg.copy(out, 0, 0, questionEnd);
+  out.writeUInt16BE(id, 0);
+  const opcode = (flags >> 11) & 0xf;
+  out.writeUInt16BE(FLAG.QR | (opcode << 11) | (flags & FLAG.RD) | FLAG.RA | (rcode & 0xf), 2);
+  out.writeUInt16BE(withQ ? 1 : 0, 4);
+  out.writeUInt32BE(0, 6);
+  out.writeUInt16BE(opt ? 1 : 0, 10);
+  if (opt) writeOpt(out, out.length - OPT_LEN, rcode >> 4);
+  return out;
+}
+
+export const SERVFAIL = emptyAnswer(RCODE.SERVFAIL);
+export const REFUSED = emptyAnswer(RCODE.REFUSED);

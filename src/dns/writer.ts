@@ -1,0 +1,174 @@
+// Record encoder with name compression (RFC 1035 §4.1.4). Used once per (name, type) per
+// cluster generation, never per query: its output is an EncodedAnswer (dns/encoded.ts) that
+// every later query reuses. dns-packet's encoder does not compress (SPEC §3), so the common
+// types are written here and dns-packet encodes only the rdata of rare ones, uncompressed as
+// RFC 3597 §4 requires for types a server does not know.
+import * as dnsPacket from 'dns-packet';
+import { HEADER_LEN, TYPE, typeCode } from './constants';
+import type { Record } from './records';
+import { ipv4Bytes, ipv6Bytes } from '../cluster/ip';
+
+/** A compression pointer holds 14 bits of offset. */
+const MAX_POINTER = 0x3fff;
+
+type RdataEncoder = { encode(data: unknown): Buffer };
+const packetRecord = (dnsPacket as unknown as { record(type: string): RdataEncoder }).record;
+
+export class WireWriter {
+  /** Bytes after the question; buf[0] sits at absolute offset `base`. */
+  private buf: Buffer;
+  private readonly base: number;
+  /** Absolute offset of the next byte, as if header and question came first. */
+  private pos: number;
+  /** Lower-case name suffix -> absolute offset of its first label. */
+  private readonly dict = new Map<string, number>();
+
+  /**
+   * @param qnameLower the question name. Its wire form sits at offset 12 of every response
+   *   built from this body, so its suffixes are compression targets, and a pointer to it
+   *   echoes the query's own spelling (SPEC §1).
+   */
+  constructor(qnameLower: string) {
+    let at = HEADER_LEN;
+    const labels = splitName(qnameLower);
+    for (let i = 0; i < labels.length; i++) {
+      this.dict.set(labels.slice(i).join('.'), at);
+      at += 1 + Buffer.byteLength(labels[i], 'latin1');
+    }
+    this.base = at + 1 + 4; // root label, qtype, qclass
+    this.pos = this.base;
+    this.buf = Buffer.allocUnsafe(256);
+  }
+
+  /** Absolute offset of the next byte. */
+  get offset(): number {
+    return this.pos;
+  }
+
+  /** Offset just after the question: where the body starts. */
+  get bodyStart(): number {
+    return this.base;
+  }
+
+  /** A copy of the bytes written after the question. */
+  body(): Buffer {
+    return Buffer.from(this.buf.subarray(0, this.pos - this.base));
+  }
+
+  private ensure(n: number): void {
+    const need = this.pos - this.base + n;
+    if (need <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < need) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.pos - this.base);
+    this.buf = next;
+  }
+
+  private u8(v: number): void {
+    this.ensure(1);
+    this.buf[this.pos++ - this.base] = v;
+  }
+  private u16(v: number): void {
+    this.ensure(2);
+    this.buf.writeUInt16BE(v, this.pos - this.base);
+    this.pos += 2;
+  }
+  private u32(v: number): void {
+    this.ensure(4);
+    this.buf.writeUInt32BE(v >>> 0, this.pos - this.base);
+    this.pos += 4;
+  }
+  private bytes(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.pos - this.base);
+    this.pos += b.length;
+  }
+
+  /** A domain name, compressed against earlier ones unless `compress` is false (RFC 2782: SRV target). */
+  name(name: string, compress = true): void {
+    const labels = splitName(name);
+    for (let i = 0; i < labels.length; i++) {
+      const suffix = labels.slice(i).join('.').toLowerCase();
+      const ptr = compress ? this.dict.get(suffix) : undefined;
+      if (ptr !== undefined) {
+        this.u16(0xc000 | ptr);
+        return;
+      }
+      if (this.pos <= MAX_POINTER && !this.dict.has(suffix)) this.dict.set(suffix, this.pos);
+      const label = Buffer.from(labels[i], 'latin1');
+      this.u8(label.length);
+      this.bytes(label);
+    }
+    this.u8(0);
+  }
+
+  /** One resource record; returns the absolute offset of its TTL field. */
+  record(r: Record): number {
+    const type = typeCode(r.type) ?? 0;
+    this.name(r.name);
+    this.u16(type);
+    this.u16(1); // class IN
+    const ttlAt = this.pos;
+    this.u32(r.ttl ?? 0);
+    const lenAt = this.pos;
+    this.u16(0);
+    this.rdata(type, r);
+    this.buf.writeUInt16BE(this.pos - lenAt - 2, lenAt - this.base);
+    return ttlAt;
+  }
+
+  private rdata(type: number, r: Record): void {
+    const d = r.data as never;
+    switch (type) {
+      case TYPE.A:
+        return this.bytes(ipv4Bytes(d));
+      case TYPE.AAAA:
+        return this.bytes(ipv6Bytes(d));
+      case TYPE.NS:
+      case TYPE.CNAME:
+      case TYPE.PTR:
+        return this.name(d);
+      case TYPE.MX: {
+        const mx = d as { preference?: number; exchange: string };
+        this.u16(mx.preference ?? 0);
+        return this.name(mx.exchange);
+      }
+      case TYPE.SRV: {
+        const s = d as { priority?: number; weight?: number; port: number; target: string };
+        this.u16(s.priority ?? 0);
+        this.u16(s.weight ?? 0);
+        this.u16(s.port);
+        return this.name(s.target, false);
+      }
+      case TYPE.SOA: {
+        const s = d as { mname: string; rname: string; serial: number; refresh: number; retry: number; expire: number; minimum: number };
+        this.name(s.mname);
+        this.name(s.rname);
+        this.u32(s.serial);
+        this.u32(s.refresh);
+        this.u32(s.retry);
+        this.u32(s.expire);
+        this.u32(s.minimum);
+        return;
+      }
+      case TYPE.TXT: {
+        const parts = Array.isArray(d) ? (d as (string | Buffer)[]) : [d as string | Buffer];
+        for (const p of parts) {
+          const b = typeof p === 'string' ? Buffer.from(p, 'utf8') : p;
+          this.u8(b.length);
+          this.bytes(b);
+        }
+        return;
+      }
+      default:
+        // dns-packet writes rdlength first; skip it, record() patches ours.
+        return this.bytes(packetRecord(r.type.toUpperCase()).encode(d).subarray(2));
+    }
+  }
+}
+
+export function splitName(name: string): string[] {
+  if (name === '' || name === '.') return [];
+  return (name.endsWith('.') ? name.slice(0, -1) : name).split('.');
+}

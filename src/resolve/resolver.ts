@@ -1,0 +1,276 @@
+// The chain a query walks (DESIGN §2, resolve/): local memo -> cache -> cluster zone ->
+// static zones -> forwarder. Each link answers or passes; only the forwarder is async
+// (STYLE rule 6). The chain is built once: absent links are null checks decided at start,
+// and nothing here reads options per query (STYLE rule 4). See resolve/README.md for the
+// rcode each outcome gets.
+import * as dnsPacket from 'dns-packet';
+import { CLASS_IN, RCODE, TYPE, typeName } from '../dns/constants';
+import { buildResponse, emptyAnswer, encodeAnswer, type EncodedAnswer, type QueryShape } from '../dns/encoded';
+import type { AnswerSet, Record } from '../dns/records';
+import type { ParsedQuery } from '../dns/query';
+import type { ChasedAnswer } from '../cluster/context';
+import type { AnswerCache, CacheEntry } from './cache';
+import { answerFromWire } from './from-wire';
+import { LocalAnswers } from './local';
+
+/** Where an answer came from; the metrics `plugin` label (SPEC §5). */
+export const enum Source {
+  CACHE = 0,
+  KUBERNETES = 1,
+  FILE = 2,
+  FORWARD = 3,
+  ERROR = 4,
+}
+export const SOURCE_NAMES = ['cache', 'kubernetes', 'file', 'forward', ''];
+
+export interface LocalZone {
+  answer(name: string, qtype: number): ChasedAnswer | null;
+}
+export interface StaticZones {
+  /** The zone serving the name, or null. */
+  find(name: string): { lookup(name: string, qtype: number): AnswerSet } | null;
+}
+export interface ForwardPath {
+  /** Full upstream response for the query, or a rejection with `.code` (upstream/README.md). */
+  resolve(query: Buffer, qnameLower: string, qtype: number): Promise<Buffer>;
+}
+export interface ResolveObserver {
+  cacheHit(): void;
+  cacheMiss(): void;
+  servedStale(): void;
+}
+
+
+export interface ResolverParts {
+  cluster: LocalZone | null;
+  zones: StaticZones | null;
+  forwarder: ForwardPath | null;
+  cache: AnswerCache | null;
+  /** Moves whenever the cluster view or a static zone changes. */
+  generation: () => number;
+  observer?: ResolveObserver;
+  maxLocalAnswers?: number;
+  now?: () => number;
+}
+
+const REFUSED = emptyAnswer(RCODE.REFUSED);
+const SERVFAIL = emptyAnswer(RCODE.SERVFAIL);
+/** RFC 8767 §4: stale answers go out with a 30 s TTL. */
+const STALE_TTL = 30;
+/** Bound on CNAME hops inside our own zones (RFC 1034 §3.6.2 loop protection). */
+const MAX_CHASE = 8;
+
+export class Resolver {
+  /** Source of the last answer returned synchronously (read by server/ for metrics). */
+  source: Source = Source.CACHE;
+  private readonly local: LocalAnswers;
+  private readonly inflight = new Map<string, Promise<CacheEntry | null>>();
+  private readonly now: () => number;
+
+  constructor(private readonly parts: ResolverParts) {
+    this.local = new LocalAnswers(parts.maxLocalAnswers ?? 100_000);
+    this.now = parts.now ?? Date.now;
+  }
+
+  /**
+   * The response to a parsed query. Synchronous for everything answered here; a promise only
+   * when an upstream must be asked. `maxSize`: the client's UDP limit, or 65535 over TCP.
+   */
+  resolve(msg: Buffer, q: ParsedQuery, maxSize: number): Buffer | Promise<Buffer> {
+    // SPEC §3: class other than IN, and zone transfers, are refused.
+    if (q.qclass !== CLASS_IN || q.qtype === TYPE.AXFR || q.qtype === TYPE.IXFR) {
+      this.source = Source.ERROR;
+      return buildResponse(msg, q, REFUSED, maxSize);
+    }
+    const gen = this.parts.generation();
+    const hit = this.local.get(q.key, gen);
+    if (hit !== undefined) {
+      this.source = Source.CACHE;
+      return buildResponse(msg, q, hit, maxSize);
+    }
+    const cache = this.parts.cache;
+    if (cache) {
+      const e = cache.peek(q.key);
+      const now = this.now();
+      if (e !== undefined && now < e.expiresAt && (e.generation === 0 || e.generation === gen)) {
+        e.hits++;
+        cache.hits++;
+        this.parts.observer?.cacheHit();
+        this.source = Source.CACHE;
+        this.maybePrefetch(msg, q, e, now);
+        return buildResponse(msg, q, e.answer, maxSize, Math.floor((now - e.storedAt) / 1000));
+      }
+      cache.misses++;
+      this.parts.observer?.cacheMiss();
+    }
+    if (q.plainName) {
+      const cluster = this.parts.cluster?.answer(q.name, q.qtype) ?? null;
+      if (cluster !== null) {
+        this.source = Source.KUBERNETES;
+        if (cluster.chase === undefined) return this.localAnswer(msg, q, cluster, gen, maxSize);
+        return this.chase(msg, copyShape(q), q.key, q.name, q.qtype, cluster, gen, maxSize);
+      }
+      const zone = this.parts.zones?.find(q.name) ?? null;
+      if (zone !== null) {
+        this.source = Source.FILE;
+        return this.localAnswer(msg, q, zone.lookup(q.name, q.qtype), gen, maxSize);
+      }
+    }
+    if (this.parts.forwarder === null) {
+      this.source = Source.ERROR;
+      return buildResponse(msg, q, REFUSED, maxSize);
+    }
+    this.source = Source.FORWARD;
+    const shape = copyShape(q);
+    return this.forwardEntry(msg, q.key, q.name, q.qtype, shape.questionEnd).then(
+      (e) => buildResponse(msg, shape, e.answer, maxSize, Math.floor((this.now() - e.storedAt) / 1000)),
+      (err: { code?: string; stale?: CacheEntry }) => {
+        if (err.stale) {
+          this.parts.observer?.servedStale();
+          return buildResponse(msg, shape, withTtl(err.stale.answer, STALE_TTL), maxSize);
+        }
+        return buildResponse(msg, shape, err.code === 'CDNS_UPSTREAM_OVERLOADED' ? REFUSED : SERVFAIL, maxSize);
+      },
+    );
+  }
+
+  private localAnswer(msg: Buffer, q: ParsedQuery, set: AnswerSet, gen: number, maxSize: number): Buffer {
+    const enc = encodeAnswer(q.name, set);
+    this.local.set(q.key, gen, enc);
+    return buildResponse(msg, q, enc, maxSize);
+  }
+
+  /**
+   * Ask the upstreams (once per key at a time: concurrent identical questions share one
+   * upstream exchange) and cache the result. Rejects with {code} or {stale} (serve-stale).
+   */
+  private forwardEntry(msg: Buffer, key: string, name: string, qtype: number, questionEnd: number): Promise<CacheEntry> {
+    let p = this.inflight.get(key);
+    if (p === undefined) {
+      p = this.parts.forwarder!.resolve(msg, name, qtype).then(
+        (reply) => this.storeForwarded(key, reply, questionEnd),
+        (err: { code?: string }) => {
+          const stale = this.staleEntry(key);
+          throw stale ? { code: err.code, stale } : err;
+        },
+      );
+      const settle = () => this.inflight.delete(key);
+      p.then(settle, settle);
+      this.inflight.set(key, p);
+    }
+    return p.then((e) => {
+      if (e === null) throw { code: 'CDNS_UPSTREAM_BAD_REPLY' };
+      return e;
+    });
+  }
+
+  private storeForwarded(key: string, reply: Buffer, questionEnd: number): CacheEntry | null {
+    const cache = this.parts.cache;
+    const w = answerFromWire(reply, questionEnd, cache?.opts.minTtl ?? 0, cache?.opts.maxTtl ?? 0x7fffffff);
+    if (w === null) return null;
+    const now = this.now();
+    const entry: CacheEntry = { answer: w.answer, generation: 0, storedAt: now, expiresAt: now, hits: 0, ttl: 0 };
+    if (cache && w.cacheTtl >= 0) {
+      // SERVFAIL and negative answers without an SOA are not cached (RFC 2308 §5).
+      if (w.answer.rcode === RCODE.SERVFAIL) return entry;
+      return cache.store(key, w.answer, 0, cache.clampTtl(w.cacheTtl, w.negative), now);
+    }
+    return entry;
+  }
+
+  private staleEntry(key: string): CacheEntry | undefined {
+    const cache = this.parts.cache;
+    if (!cache || cache.opts.serveStaleSeconds <= 0) return undefined;
+    const e = cache.peek(key);
+    if (e === undefined || e.generation !== 0) return undefined;
+    return this.now() < e.expiresAt + cache.opts.serveStaleSeconds * 1000 ? e : undefined;
+  }
+
+  /** Refresh a popular entry before it expires (issue 4: prefetch), in the background. */
+  private maybePrefetch(msg: Buffer, q: ParsedQuery, e: CacheEntry, now: number): void {
+    const cache = this.parts.cache!;
+    const min = cache.opts.prefetchHits;
+    if (min <= 0 || e.generation !== 0 || e.hits < min || this.parts.forwarder === null) return;
+    if (e.expiresAt - now > e.ttl * 100) return; // more than 10% of the TTL left
+    if (this.inflight.has(q.key)) return;
+    e.hits = 0;
+    this.forwardEntry(Buffer.from(msg), q.key, q.name, q.qtype, q.questionEnd).catch(() => undefined);
+  }
+
+  /**
+   * SPEC §2, ExternalName: CNAME first, then the target's records, found through the same
+   * path as any other name (our zones, the cache, the upstreams).
+   */
+  private async chase(msg: Buffer, shape: QueryShape, key: string, qname: string, qtype: number, first: ChasedAnswer, gen: number, maxSize: number): Promise<Buffer> {
+    const answers: Record[] = [...first.answers];
+    let target = first.chase!;
+    let rcode: number = RCODE.NOERROR;
+    let authority: Record[] = [];
+    let ttl = Infinity;
+    let external = false;
+    for (let hop = 0; hop < MAX_CHASE; hop++) {
+      const local = this.parts.cluster?.answer(target, qtype) ?? this.parts.zones?.find(target)?.lookup(target, qtype) ?? null;
+      if (local !== null) {
+        answers.push(...local.answers);
+        rcode = local.rcode;
+        authority = local.authority;
+        const next = (local as ChasedAnswer).chase;
+        if (next === undefined) break;
+        target = next;
+        continue;
+      }
+      external = true;
+      try {
+        const e = await this.forwardEntry(queryFor(target, qtype), `chase:${target}:${qtype}`, target, qtype, 12 + nameLen(target) + 4);
+        const decoded = dnsPacket.decode(buildResponse(queryFor(target, qtype), { questionEnd: 12 + nameLen(target) + 4, edns: false, opcode: 0, flags: 0 }, e.answer, 65535));
+        answers.push(...(decoded.answers ?? []).map(toRecord));
+        authority = (decoded.authorities ?? []).map(toRecord);
+        rcode = e.answer.rcode;
+        ttl = Math.min(ttl, Math.max(0, Math.floor((e.expiresAt - this.now()) / 1000)));
+      } catch {
+        rcode = RCODE.SERVFAIL;
+        ttl = 0;
+      }
+      break;
+    }
+    const set: AnswerSet = { rcode, authoritative: true, answers, authority, additional: [] };
+    const enc = encodeAnswer(qname, set);
+    if (!external) this.local.set(key, gen, enc);
+    else if (this.parts.cache && rcode !== RCODE.SERVFAIL && ttl > 0) {
+      this.parts.cache.store(key, enc, gen, Math.min(ttl, first.answers[0]?.ttl ?? ttl), this.now());
+    }
+    return buildResponse(msg, shape, enc, maxSize);
+  }
+}
+
+function copyShape(q: ParsedQuery): QueryShape {
+  return { questionEnd: q.questionEnd, edns: q.edns, opcode: q.opcode, flags: q.flags };
+}
+
+function withTtl(a: EncodedAnswer, ttl: number): EncodedAnswer {
+  const body = Buffer.from(a.body);
+  for (const off of a.ttlOffsets) if (off + 4 <= body.length) body.writeUInt32BE(ttl, off);
+  return { ...a, body };
+}
+
+function nameLen(name: string): number {
+  return name === '' ? 1 : Buffer.byteLength(name, 'latin1') + 2;
+}
+
+/** A recursive query for a chased name, with EDNS so large answers come over UDP. */
+function queryFor(name: string, qtype: number): Buffer {
+  return dnsPacket.encode({
+    type: 'query',
+    id: 0,
+    flags: dnsPacket.RECURSION_DESIRED,
+    questions: [{ name, type: dnsPacket_type(qtype), class: 'IN' }],
+  });
+}
+
+function dnsPacket_type(t: number): dnsPacket.RecordType {
+  return typeName(t) as dnsPacket.RecordType;
+}
+
+function toRecord(a: dnsPacket.Answer): Record {
+  return a as unknown as Record;
+}

@@ -1,0 +1,95 @@
+// Per-query counters, kept as plain typed arrays so the hot path pays one increment per fact
+// (STYLE rule 10) and workers can ship them to the primary as numbers. ops/metrics.ts turns
+// them into the CoreDNS metric families at scrape time (SPEC §5).
+
+/** Query types CoreDNS reports by name; everything else is `other`. */
+export const MONITORED_TYPES = ['A', 'AAAA', 'MX', 'SOA', 'CNAME', 'PTR', 'TXT', 'NS', 'SRV', 'DS', 'DNSKEY', 'RRSIG', 'NSEC', 'NSEC3', 'HTTPS', 'IXFR', 'AXFR', 'ANY', 'other'] as const;
+const TYPE_CODES = [1, 28, 15, 6, 5, 12, 16, 2, 33, 43, 48, 46, 47, 50, 65, 251, 252, 255];
+const typeIndex = new Uint8Array(65536).fill(MONITORED_TYPES.length - 1);
+TYPE_CODES.forEach((code, i) => (typeIndex[code] = i));
+
+export const PROTOS = ['udp', 'tcp'] as const;
+export const FAMILIES = ['1', '2'] as const; // CoreDNS: 1 = IPv4, 2 = IPv6
+/** rcodes 0..15 plus BADVERS (16) folded into slot 16. */
+export const RCODE_SLOTS = 17;
+export const SOURCES = ['cache', 'kubernetes', 'file', 'forward', ''] as const;
+
+/** CoreDNS: prometheus.ExponentialBuckets(0.00025, 2, 16), seconds. */
+export const DURATION_BUCKETS = Array.from({ length: 16 }, (_, i) => 0.00025 * 2 ** i);
+/** CoreDNS request/response size buckets, bytes. */
+export const SIZE_BUCKETS = [0, 100, 200, 300, 400, 511, 1023, 2047, 4095, 8291, 16000, 32000, 48000, 64000];
+
+const NT = MONITORED_TYPES.length;
+
+export interface StatsSnapshot {
+  requests: number[];
+  responses: number[];
+  duration: number[];
+  durationSum: number[];
+  reqSize: number[];
+  reqSizeSum: number[];
+  respSize: number[];
+  respSizeSum: number[];
+}
+
+export class QueryStats {
+  /** [proto][family][type] */
+  readonly requests = new Float64Array(2 * 2 * NT);
+  /** [rcode][source] */
+  readonly responses = new Float64Array(RCODE_SLOTS * SOURCES.length);
+  /** [proto][bucket + 1 for +Inf] cumulative at scrape time, here per-bucket counts. */
+  readonly duration = new Float64Array(2 * (DURATION_BUCKETS.length + 1));
+  readonly durationSum = new Float64Array(2);
+  readonly reqSize = new Float64Array(2 * (SIZE_BUCKETS.length + 1));
+  readonly reqSizeSum = new Float64Array(2);
+  readonly respSize = new Float64Array(2 * (SIZE_BUCKETS.length + 1));
+  readonly respSizeSum = new Float64Array(2);
+
+  request(proto: number, family: number, qtype: number, size: number): void {
+    this.requests[(proto * 2 + family) * NT + typeIndex[qtype]]++;
+    this.reqSize[proto * (SIZE_BUCKETS.length + 1) + bucketOf(SIZE_BUCKETS, size)]++;
+    this.reqSizeSum[proto] += size;
+  }
+
+  response(proto: number, rcode: number, source: number, size: number, seconds: number): void {
+    this.responses[(rcode > 15 ? 16 : rcode) * SOURCES.length + source]++;
+    this.respSize[proto * (SIZE_BUCKETS.length + 1) + bucketOf(SIZE_BUCKETS, size)]++;
+    this.respSizeSum[proto] += size;
+    this.duration[proto * (DURATION_BUCKETS.length + 1) + bucketOf(DURATION_BUCKETS, seconds)]++;
+    this.durationSum[proto] += seconds;
+  }
+
+  snapshot(): StatsSnapshot {
+    return {
+      requests: [...this.requests],
+      responses: [...this.responses],
+      duration: [...this.duration],
+      durationSum: [...this.durationSum],
+      reqSize: [...this.reqSize],
+      reqSizeSum: [...this.reqSizeSum],
+      respSize: [...this.respSize],
+      respSizeSum: [...this.respSizeSum],
+    };
+  }
+
+  /** Adds a worker's snapshot into this one (the primary sums its workers, issue 6). */
+  add(s: StatsSnapshot): void {
+    const addInto = (dst: Float64Array, src: number[]) => {
+      for (let i = 0; i < dst.length && i < src.length; i++) dst[i] += src[i];
+    };
+    addInto(this.requests, s.requests);
+    addInto(this.responses, s.responses);
+    addInto(this.duration, s.duration);
+    addInto(this.durationSum, s.durationSum);
+    addInto(this.reqSize, s.reqSize);
+    addInto(this.reqSizeSum, s.reqSizeSum);
+    addInto(this.respSize, s.respSize);
+    addInto(this.respSizeSum, s.respSizeSum);
+  }
+}
+
+function bucketOf(bounds: number[], v: number): number {
+  let i = 0;
+  while (i < bounds.length && v > bounds[i]) i++;
+  return i;
+}

@@ -1,0 +1,183 @@
+// The snapshot source (--snapshot FILE|DIR): Kubernetes objects from YAML or JSON files
+// (multi-document, `List` kinds) fed into the same ClusterSink the API watcher feeds. It
+// reloads on change; a broken file is reported precisely (file, document, object, field) and
+// the last good view keeps serving (DESIGN §2, "errors are values at the edges").
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import type { ClusterObjects, ClusterSink } from '../cluster/types';
+import { convertObject, FieldError } from './convert';
+
+export class SnapshotError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(`${code}: ${message}`);
+    this.name = 'SnapshotError';
+  }
+}
+
+const EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
+
+/** The files a snapshot path stands for: the file, or a directory's YAML/JSON files in name order. */
+export function snapshotFiles(p: string): string[] {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(p);
+  } catch (e) {
+    throw new SnapshotError('CDNS_SNAPSHOT_READ', `${p}: cannot read (${(e as NodeJS.ErrnoException).code ?? e})`);
+  }
+  if (!st.isDirectory()) return [p];
+  return fs
+    .readdirSync(p)
+    // ConfigMap volumes hold `..data` and `..<timestamp>` entries beside the keys: skip dotfiles.
+    .filter((f) => !f.startsWith('.') && EXTENSIONS.has(path.extname(f).toLowerCase()))
+    .sort()
+    .map((f) => path.join(p, f));
+}
+
+/** Every error of one load, each with its place; thrown as one SnapshotError. */
+export function loadSnapshot(p: string): ClusterObjects {
+  const out: ClusterObjects = { services: [], endpointSets: [], pods: [], namespaces: [] };
+  const errors: string[] = [];
+  for (const file of snapshotFiles(p)) {
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (e) {
+      errors.push(`CDNS_SNAPSHOT_READ: ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? e})`);
+      continue;
+    }
+    readDocuments(file, text, out, errors);
+  }
+  if (errors.length) {
+    const more = errors.length > 10 ? `\n... and ${errors.length - 10} more` : '';
+    throw new SnapshotError(errors[0].split(':')[0], errors.slice(0, 10).map((e) => e.replace(/^CDNS_[A-Z_]+: /, '')).join('\n') + more);
+  }
+  return out;
+}
+
+function readDocuments(file: string, text: string, out: ClusterObjects, errors: string[]): void {
+  // JSON is YAML; one parser gives line numbers for both.
+  const docs = parseAllDocuments(text, { prettyErrors: true });
+  const list = Array.isArray(docs) ? docs : [docs];
+  list.forEach((doc, i) => {
+    const where = `${file} doc ${i + 1}`;
+    if (doc.errors.length) {
+      const e = doc.errors[0];
+      const line = e.linePos ? ` line ${e.linePos[0].line}` : '';
+      errors.push(`CDNS_SNAPSHOT_YAML: ${where}${line}: ${e.message.split('\n')[0]}`);
+      return;
+    }
+    const value = doc.toJS() as unknown;
+    if (value === null || value === undefined) return; // an empty document (a trailing ---)
+    if (typeof value === 'object' && !Array.isArray(value) && /List$/.test(String((value as { kind?: unknown }).kind ?? ''))) {
+      const items = (value as { items?: unknown }).items;
+      if (!Array.isArray(items)) {
+        errors.push(`CDNS_SNAPSHOT_FIELD: ${where} (${(value as { kind: string }).kind}): items must be a list, got ${JSON.stringify(items)}`);
+        return;
+      }
+      items.forEach((item, j) => take(item, `${where} items[${j}]`, out, errors));
+      return;
+    }
+    take(value, where, out, errors);
+  });
+}
+
+function describe(o: unknown): string {
+  if (typeof o !== 'object' || o === null) return typeof o;
+  const x = o as { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } };
+  const kind = typeof x.kind === 'string' ? x.kind : '(no kind)';
+  const name = typeof x.metadata?.name === 'string' ? x.metadata.name : '(no name)';
+  const ns = typeof x.metadata?.namespace === 'string' ? `${x.metadata.namespace}/` : kind === 'Namespace' ? '' : 'default/';
+  return `${kind} ${ns}${name}`;
+}
+
+function take(o: unknown, where: string, out: ClusterObjects, errors: string[]): void {
+  try {
+    const c = convertObject(o);
+    if (c === null) return;
+    if (c.kind === 'Service') out.services.push(c.record);
+    else if (c.kind === 'EndpointSet') out.endpointSets.push(c.record);
+    else if (c.kind === 'Pod') out.pods.push(c.record);
+    else out.namespaces.push(c.record);
+  } catch (e) {
+    if (e instanceof FieldError) errors.push(`${e.code}: ${where} (${describe(o)}): ${e.message}`);
+    else throw e;
+  }
+}
+
+export interface SnapshotEvents {
+  loaded(objects: ClusterObjects, files: string[]): void;
+  /** A reload failed; the last good view keeps serving. */
+  error(err: Error): void;
+}
+
+/**
+ * Loads a snapshot into a sink and keeps it current. Watching the directory (not the file)
+ * sees editors' rename-on-save and ConfigMap symlink swaps alike.
+ */
+export class SnapshotSource {
+  private watcher: fs.FSWatcher | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private lastText = '';
+
+  constructor(
+    private readonly p: string,
+    private readonly sink: ClusterSink,
+    private readonly events: SnapshotEvents,
+    private readonly debounceMs = 100,
+  ) {}
+
+  /** First load: throws a SnapshotError when the snapshot is unusable (nothing to serve yet). */
+  start(): void {
+    this.load(true);
+    this.sink.markSynced();
+    const st = fs.statSync(this.p);
+    const dir = st.isDirectory() ? this.p : path.dirname(this.p);
+    try {
+      this.watcher = fs.watch(dir, () => this.schedule());
+      this.watcher.on('error', (e) => this.events.error(e));
+    } catch (e) {
+      this.events.error(e as Error);
+    }
+  }
+
+  /** Reload now (SIGHUP, tests). Returns false when the snapshot was broken and kept. */
+  reload(): boolean {
+    try {
+      this.load(false);
+      return true;
+    } catch (e) {
+      this.events.error(e as Error);
+      return false;
+    }
+  }
+
+  private schedule(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.reload();
+    }, this.debounceMs);
+    this.timer.unref();
+  }
+
+  private load(first: boolean): void {
+    const files = snapshotFiles(this.p);
+    // Skip a reload that would change nothing (editors touch files; ConfigMaps re-sync).
+    const text = files.map((f) => { try { return fs.readFileSync(f, 'utf8'); } catch { return '\0'; } }).join('\0\0');
+    if (!first && text === this.lastText) return;
+    const objects = loadSnapshot(this.p);
+    this.lastText = text;
+    this.sink.replaceAll(objects);
+    this.events.loaded(objects, files);
+  }
+
+  close(): void {
+    this.watcher?.close();
+    this.watcher = null;
+    if (this.timer) clearTimeout(this.timer);
+  }
+}
