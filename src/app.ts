@@ -9,7 +9,7 @@ import { QueryHandler } from './server/handler';
 import { QueryStats } from './server/stats';
 import { UdpListener } from './server/udp';
 import { TcpListener } from './server/tcp';
-import { SnapshotSource } from './sources/snapshot';
+import { startSource } from './sources/start';
 import { Forwarder, type ForwarderObserver } from './upstream/forwarder';
 import { readResolvConf } from './upstream/resolvconf';
 import { ZoneFileSource } from './zonefile/source';
@@ -19,6 +19,10 @@ export interface Hooks {
   forwarderObserver?: ForwarderObserver;
   /** Called when the forward path is proven to loop back here; default: log and exit(1). */
   onLoop?: (message: string) => void;
+  /** A worker process: the cluster view arrives from the primary, no source is started here. */
+  noSource?: boolean;
+  /** The view to serve (a worker's, fed by IPC); default a new, empty one. */
+  store?: ClusterStore;
 }
 
 export interface Running {
@@ -40,7 +44,7 @@ export interface Running {
 }
 
 export async function startServer(opts: Options, log: Logger, hooks: Hooks = {}): Promise<Running> {
-  const store = new ClusterStore();
+  const store = hooks.store ?? new ClusterStore();
   const cluster = new ClusterZone(store, {
     domain: opts.clusterDomain.toLowerCase().replace(/\.$/, ''),
     ttl: opts.ttl,
@@ -113,22 +117,15 @@ export async function startServer(opts: Options, log: Logger, hooks: Hooks = {})
       : () => {},
   });
 
-  // Sources: a snapshot file, or (issue 3) the Kubernetes API.
+  // Sources: a snapshot file or the Kubernetes API; none in a worker, whose view is fed by
+  // the primary (server/workers.ts).
   let synced = () => store.synced;
   let reloadSource = () => {};
-  if (opts.snapshot) {
-    const snlog = log.stage('sources');
-    const snap = new SnapshotSource(opts.snapshot, store, {
-      loaded: (o, files) => snlog.info('snapshot loaded', { files: files.length, services: o.services.length, endpointSets: o.endpointSets.length, namespaces: o.namespaces.length, pods: o.pods.length }),
-      error: (e) => snlog.error(`${e.message}; still serving the last good snapshot`, { code: (e as { code?: string }).code }),
-    });
-    snap.start();
-    reloadSource = () => snap.reload();
-    closers.push(() => snap.close());
-  } else {
-    const started = await startKubernetes(opts, store, log);
-    synced = started.synced;
-    closers.push(started.stop);
+  if (!hooks.noSource) {
+    const src = await startSource(opts, store, log);
+    synced = src.synced;
+    reloadSource = src.reload;
+    closers.push(() => src.close());
   }
 
   const listeners: (UdpListener | TcpListener)[] = [];
@@ -168,21 +165,4 @@ export async function startServer(opts: Options, log: Logger, hooks: Hooks = {})
       for (const c of closers) await c();
     },
   };
-}
-
-/** Issue 3: list+watch of the API server; resolves when synced or the start-up timeout passed. */
-async function startKubernetes(opts: Options, store: ClusterStore, log: Logger): Promise<{ synced: () => boolean; stop: () => Promise<void> }> {
-  const { KubernetesSource } = await import('./sources/kubernetes');
-  const klog = log.stage('sources');
-  const src = new KubernetesSource(store, {
-    kubeconfig: opts.kubeconfig,
-    context: opts.context,
-    watchPods: opts.pods === 'verified' || opts.endpointPodNames,
-    serviceSelector: opts.serviceSelector,
-    namespaceSelector: opts.namespaceSelector,
-    startupTimeoutMs: opts.startupTimeoutMs,
-    log: (level, msg, fields) => klog[level](msg, fields),
-  });
-  await src.start();
-  return { synced: () => src.status().synced || store.synced, stop: () => src.stop() };
 }

@@ -9,6 +9,9 @@ import { resolveOptions } from './config/file';
 import type { Options } from './config/options';
 import { createLogger } from './ops/log';
 import { runServe } from './ops/serve';
+import cluster from 'node:cluster';
+import { runMulti } from './server/multi';
+import { runWorker } from './server/workers';
 
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
@@ -57,7 +60,9 @@ function serveCommand(): Command {
       }
       const log = createLogger(opts.logLevel);
       try {
-        await runServe(opts, log, flags);
+        if (opts.workers <= 1) await runServe(opts, log, flags);
+        else if (cluster.isPrimary) await runMulti(opts, log);
+        else await runWorker(opts, log);
       } catch (e) {
         fail(e);
       }

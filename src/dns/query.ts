@@ -23,8 +23,17 @@ export class ParsedQuery {
   qdcount = 0;
   /** Offset just after the question section (where the answer goes in a response). */
   questionEnd = 0;
-  /** Lower-cased question name in presentation form, no trailing dot ('' for the root). */
-  name = '';
+  /** Lower-cased question name in presentation form, no trailing dot ('' for the root).
+   * Built on first use: a memo hit needs only `key`. */
+  get name(): string {
+    if (this.nameOfKey !== this.key) {
+      this.nameCache = keyToName(this.key);
+      this.nameOfKey = this.key;
+    }
+    return this.nameCache;
+  }
+  private nameCache = '';
+  private nameOfKey = '';
   /** False when a label holds a '.' or '\\' byte: no served zone has such names. */
   plainName = true;
   /** Cache key: lower-cased wire name plus the type; stable for one (name, type). */
@@ -87,7 +96,6 @@ export function readQuery(msg: Buffer, q: ParsedQuery): ReadStatus {
   q.questionEnd = at;
   q.plainName = plain;
   q.key = scratch.toString('latin1', 0, n) + String.fromCharCode(q.qtype);
-  q.name = n === 0 ? '' : wireToName(scratch, n);
 
   // Answer and authority of a query should be empty; skip whatever is there, then look for OPT.
   const an = msg.readUInt16BE(6);
@@ -128,13 +136,15 @@ function skipName(msg: Buffer, at: number): number {
   return -1;
 }
 
-function wireToName(b: Buffer, n: number): string {
+/** The dotted name of a key (wire labels, then one char of qtype). */
+function keyToName(key: string): string {
   let s = '';
   let at = 0;
+  const n = key.length - 1;
   while (at < n) {
-    const l = b[at];
+    const l = key.charCodeAt(at);
     if (at > 0) s += '.';
-    s += b.toString('latin1', at + 1, at + 1 + l);
+    s += key.slice(at + 1, at + 1 + l);
     at += 1 + l;
   }
   return s;

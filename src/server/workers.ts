@@ -1,0 +1,205 @@
+// Several processes answering on one port (issue 6, "both cores"). The primary runs the one
+// source (one API watch per pod, not per worker), the operations endpoints and the lame
+// duck; it ships every change of the cluster view to the workers, which answer DNS from their
+// own copy. Node's cluster module shares the UDP and TCP sockets between workers (Node 20 has
+// no reusePort for dgram). Metrics are summed over workers at scrape time.
+import cluster, { type Worker } from 'node:cluster';
+import type { Options } from '../config/options';
+import { ClusterStore } from '../cluster/store';
+import type { ClusterObjects, ClusterSink, KindRecords, ObjectKind } from '../cluster/types';
+import { startServer } from '../app';
+import { startSource } from '../sources/start';
+import type { Logger } from '../ops/log';
+import { QueryStats, type StatsSnapshot } from './stats';
+
+type SinkOp = 'upsert' | 'remove' | 'replaceKind' | 'replaceAll' | 'markSynced';
+
+/** Primary -> worker. */
+export type ToWorker =
+  | { t: 'sink'; op: SinkOp; args: unknown[] }
+  | { t: 'stop'; graceMs: number }
+  | { t: 'stats?'; id: number }
+  | { t: 'reload' };
+
+/** Worker -> primary. */
+export type ToPrimary =
+  | { t: 'listening'; ports: number[] }
+  | { t: 'stats'; id: number; stats: StatsSnapshot; cacheSize: number; cacheHits: number; cacheMisses: number };
+
+/** Applies changes to the primary's view and forwards those that changed it to every worker. */
+export class BroadcastSink implements ClusterSink {
+  constructor(
+    readonly store: ClusterStore,
+    private readonly send: (m: ToWorker) => void,
+  ) {}
+
+  get synced(): boolean {
+    return this.store.synced;
+  }
+
+  private apply(op: SinkOp, args: unknown[], fn: () => void): void {
+    const before = this.store.generation;
+    fn();
+    if (this.store.generation !== before) this.send({ t: 'sink', op, args });
+  }
+
+  upsert<K extends ObjectKind>(kind: K, record: KindRecords[K]): void {
+    this.apply('upsert', [kind, record], () => this.store.upsert(kind, record));
+  }
+  remove(kind: ObjectKind, key: string): void {
+    this.apply('remove', [kind, key], () => this.store.remove(kind, key));
+  }
+  replaceKind<K extends ObjectKind>(kind: K, records: KindRecords[K][]): void {
+    this.apply('replaceKind', [kind, records], () => this.store.replaceKind(kind, records));
+  }
+  replaceAll(objects: ClusterObjects): void {
+    this.apply('replaceAll', [objects], () => this.store.replaceAll(objects));
+  }
+  markSynced(): void {
+    this.store.markSynced();
+    this.send({ t: 'sink', op: 'markSynced', args: [] });
+  }
+}
+
+/** The whole view, for a worker that has just started. */
+export function currentObjects(store: ClusterStore): ClusterObjects {
+  return {
+    services: [...store.services.values()],
+    endpointSets: [...store.endpointSets.values()],
+    pods: [...store.pods.values()],
+    namespaces: [...store.namespaces.values()],
+  };
+}
+
+export interface Primary {
+  /** Synced, and every worker is listening. */
+  ready(): boolean;
+  /** Bound ports as the first worker reported them. */
+  ports(): Promise<number[]>;
+  /** Query counters summed over workers (workers that do not answer within 1 s are left out). */
+  collectStats(): Promise<{ stats: QueryStats; cacheSize: number; cacheHits: number; cacheMisses: number }>;
+  reload(): void;
+  /** Stop the workers (their TCP answers drained for graceMs) and the source. */
+  stop(graceMs: number): Promise<void>;
+}
+
+export async function startPrimary(opts: Options, log: Logger): Promise<Primary> {
+  const wlog = log.stage('server');
+  const store = new ClusterStore();
+  const workers = new Set<Worker>();
+  const listening = new Set<Worker>();
+  let stopping = false;
+  let firstPorts: (ports: number[]) => void = () => {};
+  const portsKnown = new Promise<number[]>((r) => (firstPorts = r));
+  const send = (m: ToWorker) => {
+    for (const w of workers) if (w.isConnected()) w.send(m);
+  };
+  const sink = new BroadcastSink(store, send);
+  const src = await startSource(opts, sink, log);
+
+  let nextId = 1;
+  const pendingStats = new Map<number, (m: ToPrimary & { t: 'stats' }) => void>();
+
+  const fork = () => {
+    const w = cluster.fork();
+    workers.add(w);
+    // Ordered IPC: the full view first, then every later change in the order it happened.
+    w.send({ t: 'sink', op: 'replaceAll', args: [currentObjects(store)] } satisfies ToWorker);
+    if (store.synced) w.send({ t: 'sink', op: 'markSynced', args: [] } satisfies ToWorker);
+    w.on('message', (m: ToPrimary) => {
+      if (m.t === 'listening') {
+        listening.add(w);
+        firstPorts(m.ports);
+      } else if (m.t === 'stats') pendingStats.get(m.id)?.(m);
+    });
+    w.on('exit', (code, signal) => {
+      workers.delete(w);
+      listening.delete(w);
+      if (stopping) return;
+      wlog.error('worker exited; starting another', { pid: w.process.pid, code, signal });
+      setTimeout(() => { if (!stopping) fork(); }, 1000).unref();
+    });
+  };
+  for (let i = 0; i < opts.workers; i++) fork();
+
+  return {
+    ready: () => src.synced() && listening.size === opts.workers && !stopping,
+    ports: () => portsKnown,
+    async collectStats() {
+      const id = nextId++;
+      const total = new QueryStats();
+      const agg = { stats: total, cacheSize: 0, cacheHits: 0, cacheMisses: 0 };
+      const expected = [...workers].filter((w) => w.isConnected());
+      await new Promise<void>((resolve) => {
+        let left = expected.length;
+        if (left === 0) return resolve();
+        const timer = setTimeout(resolve, 1000);
+        pendingStats.set(id, (m) => {
+          total.add(m.stats);
+          agg.cacheSize += m.cacheSize;
+          agg.cacheHits += m.cacheHits;
+          agg.cacheMisses += m.cacheMisses;
+          if (--left === 0) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        for (const w of expected) w.send({ t: 'stats?', id } satisfies ToWorker);
+      });
+      pendingStats.delete(id);
+      return agg;
+    },
+    reload() {
+      src.reload();
+    },
+    async stop(graceMs) {
+      stopping = true;
+      const exits = [...workers].map((w) => new Promise<void>((r) => { if (w.isDead()) r(); else w.once('exit', () => r()); }));
+      send({ t: 'stop', graceMs });
+      const kill = setTimeout(() => { for (const w of workers) w.kill('SIGKILL'); }, graceMs + 5000);
+      await Promise.all(exits);
+      clearTimeout(kill);
+      await src.close();
+    },
+  };
+}
+
+/** A worker: serves DNS from a view the primary keeps current. */
+export async function runWorker(opts: Options, log: Logger): Promise<void> {
+  const store = new ClusterStore();
+  // Attach before anything awaits: IPC messages that find no listener are lost.
+  process.on('message', (m: ToWorker) => {
+    if (m.t === 'sink') {
+      const fn = (store as unknown as Record<SinkOp, (...a: unknown[]) => void>)[m.op];
+      fn.apply(store, m.args);
+    } else if (m.t === 'stats?') {
+      const r = running;
+      const reply: ToPrimary = {
+        t: 'stats',
+        id: m.id,
+        stats: r ? r.stats.snapshot() : new QueryStats().snapshot(),
+        cacheSize: r?.cache?.size ?? 0,
+        cacheHits: r?.cache?.hits ?? 0,
+        cacheMisses: r?.cache?.misses ?? 0,
+      };
+      process.send!(reply);
+    } else if (m.t === 'stop') {
+      void (running ? running.close(m.graceMs) : Promise.resolve()).then(() => process.exit(0));
+    } else if (m.t === 'reload') {
+      running?.reload();
+    }
+  });
+  // The primary decides when to stop (lame duck); a signal sent to the whole process group
+  // (Ctrl-C) must not cut the workers short.
+  process.on('SIGTERM', () => {});
+  process.on('SIGINT', () => {});
+  // An orphaned worker (primary killed) must not linger holding the port.
+  process.on('disconnect', () => process.exit(0));
+  let running: Awaited<ReturnType<typeof startServer>> | null = null;
+  running = await startServer(opts, log, { noSource: true, store });
+  process.send!({ t: 'listening', ports: running.ports } satisfies ToPrimary);
+}
+
+export function isWorker(): boolean {
+  return cluster.isWorker;
+}

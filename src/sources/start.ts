@@ -1,0 +1,39 @@
+// Starts the configured source (a snapshot, or the Kubernetes API) feeding a sink. Shared by
+// the single-process server and the primary of a multi-process one (server/workers.ts).
+import type { Options } from '../config/options';
+import type { ClusterSink } from '../cluster/types';
+import type { Logger } from '../ops/log';
+import { SnapshotSource } from './snapshot';
+
+export interface StartedSource {
+  /** Every watched kind has completed its first list. */
+  synced(): boolean;
+  /** SIGHUP: re-read now (snapshot only; the API watch is always current). */
+  reload(): void;
+  close(): Promise<void> | void;
+}
+
+export async function startSource(opts: Options, sink: ClusterSink & { synced: boolean }, log: Logger): Promise<StartedSource> {
+  const slog = log.stage('sources');
+  if (opts.snapshot) {
+    const snap = new SnapshotSource(opts.snapshot, sink, {
+      loaded: (o, files) =>
+        slog.info('snapshot loaded', { files: files.length, services: o.services.length, endpointSets: o.endpointSets.length, namespaces: o.namespaces.length, pods: o.pods.length }),
+      error: (e) => slog.error(`${e.message}; still serving the last good snapshot`, { code: (e as { code?: string }).code }),
+    });
+    snap.start();
+    return { synced: () => sink.synced, reload: () => snap.reload(), close: () => snap.close() };
+  }
+  const { KubernetesSource } = await import('./kubernetes');
+  const src = new KubernetesSource(sink, {
+    kubeconfig: opts.kubeconfig,
+    context: opts.context,
+    watchPods: opts.pods === 'verified' || opts.endpointPodNames,
+    serviceSelector: opts.serviceSelector,
+    namespaceSelector: opts.namespaceSelector,
+    startupTimeoutMs: opts.startupTimeoutMs,
+    log: (level, msg, fields) => slog[level](msg, fields),
+  });
+  await src.start();
+  return { synced: () => src.status().synced || sink.synced, reload: () => {}, close: () => src.stop() };
+}
