@@ -25,12 +25,22 @@ export class QueryHandler {
   panics = 0;
 
   constructor(
-    private readonly resolver: Resolver,
+    private resolver: Resolver,
     private readonly stats: QueryStats,
-    private readonly events: HandlerEvents = noEvents,
+    private events: HandlerEvents = noEvents,
     /** Largest UDP answer we send, whatever the client advertises (RFC 6891 §6.2.5). */
     private readonly maxUdp = OUR_UDP_SIZE,
   ) {}
+
+  /**
+   * Config reload (app.ts reconfigure): the next query walks the new chain; answers already
+   * in flight finish on the old one. One assignment each, between two packets: no query sees
+   * half of a configuration.
+   */
+  swap(resolver: Resolver, events: HandlerEvents): void {
+    this.resolver = resolver;
+    this.events = events;
+  }
 
   /** @param family 0 = IPv4 client, 1 = IPv6. Returns null when the message is dropped. */
   handle(msg: Buffer, proto: number, family: number, started: number): Buffer | Promise<Buffer> | null {

@@ -16,8 +16,14 @@ export async function runMulti(opts: Options, log: Logger): Promise<void> {
       '/ready': (_q, res) => (primary.ready() && !lameDuck ? text(res, 200, 'OK') : text(res, 503, lameDuck ? 'shutting down' : 'not ready')),
     }));
   }
+  let ports: number[];
+  try {
+    ports = await primary.ports();
+  } catch (e) {
+    await primary.stop(0);
+    throw e;
+  }
   for (const s of ops) await s.listen();
-  const ports = await primary.ports();
   log.info('clusterdns serving', {
     listen: opts.listen.map((a, i) => `${a.host}:${ports[i]}`),
     workers: opts.workers,

@@ -22,7 +22,7 @@ export class TcpListener {
     return this.sockets.size;
   }
 
-  listen(exclusive = true): Promise<number> {
+  listen(exclusive = false): Promise<number> {
     const family = isIPv6(this.addr.host) ? 1 : 0;
     const server = net.createServer({ noDelay: true }, (sock) => this.accept(sock, family));
     this.server = server;

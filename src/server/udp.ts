@@ -16,7 +16,7 @@ export class UdpListener {
   ) {}
 
   /** Resolves with the bound port (useful with port 0 in tests). */
-  listen(exclusive = true): Promise<number> {
+  listen(exclusive = false): Promise<number> {
     const ipv6 = isIPv6(this.addr.host);
     const socket = dgram.createSocket({ type: ipv6 ? 'udp6' : 'udp4', ipv6Only: ipv6 });
     this.socket = socket;

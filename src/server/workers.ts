@@ -24,6 +24,7 @@ export type ToWorker =
 /** Worker -> primary. */
 export type ToPrimary =
   | { t: 'listening'; ports: number[] }
+  | { t: 'failed'; message: string }
   | { t: 'stats'; id: number; stats: StatsSnapshot; cacheSize: number; cacheHits: number; cacheMisses: number };
 
 /** Applies changes to the primary's view and forwards those that changed it to every worker. */
@@ -90,7 +91,12 @@ export async function startPrimary(opts: Options, log: Logger): Promise<Primary>
   const listening = new Set<Worker>();
   let stopping = false;
   let firstPorts: (ports: number[]) => void = () => {};
-  const portsKnown = new Promise<number[]>((r) => (firstPorts = r));
+  let startFailed: (e: Error) => void = () => {};
+  const portsKnown = new Promise<number[]>((resolve, reject) => {
+    firstPorts = resolve;
+    startFailed = reject;
+  });
+  let everListened = false;
   const send = (m: ToWorker) => {
     for (const w of workers) if (w.isConnected()) w.send(m);
   };
@@ -100,8 +106,11 @@ export async function startPrimary(opts: Options, log: Logger): Promise<Primary>
   let nextId = 1;
   const pendingStats = new Map<number, (m: ToPrimary & { t: 'stats' }) => void>();
 
+  // Restarts back off (1 s doubling to 30 s) so a worker that keeps dying does not spin.
+  let restartDelay = 1000;
   const fork = () => {
     const w = cluster.fork();
+    const bornAt = Date.now();
     workers.add(w);
     // Ordered IPC: the full view first, then every later change in the order it happened.
     w.send({ t: 'sink', op: 'replaceAll', args: [currentObjects(store)] } satisfies ToWorker);
@@ -109,15 +118,25 @@ export async function startPrimary(opts: Options, log: Logger): Promise<Primary>
     w.on('message', (m: ToPrimary) => {
       if (m.t === 'listening') {
         listening.add(w);
+        everListened = true;
         firstPorts(m.ports);
+      } else if (m.t === 'failed') {
+        // A worker that cannot start (port in use, bad upstream option) will not start on a
+        // second try either: before any worker listened, that is the process's start-up error.
+        if (!everListened) {
+          stopping = true;
+          startFailed(new Error(m.message));
+        }
       } else if (m.t === 'stats') pendingStats.get(m.id)?.(m);
     });
     w.on('exit', (code, signal) => {
       workers.delete(w);
       listening.delete(w);
       if (stopping) return;
-      wlog.error('worker exited; starting another', { pid: w.process.pid, code, signal });
-      setTimeout(() => { if (!stopping) fork(); }, 1000).unref();
+      if (Date.now() - bornAt > 60_000) restartDelay = 1000;
+      wlog.error('worker exited; starting another', { pid: w.process.pid, code, signal, inMs: restartDelay });
+      setTimeout(() => { if (!stopping) fork(); }, restartDelay);
+      restartDelay = Math.min(restartDelay * 2, 30_000);
     });
   };
   for (let i = 0; i < opts.workers; i++) fork();
@@ -196,7 +215,14 @@ export async function runWorker(opts: Options, log: Logger): Promise<void> {
   // An orphaned worker (primary killed) must not linger holding the port.
   process.on('disconnect', () => process.exit(0));
   let running: Awaited<ReturnType<typeof startServer>> | null = null;
-  running = await startServer(opts, log, { noSource: true, store });
+  try {
+    running = await startServer(opts, log, { noSource: true, store });
+  } catch (e) {
+    const err = e as { code?: string; message?: string };
+    const message = err.code && !String(err.message).startsWith(err.code) ? `${err.code}: ${err.message}` : String(err.message ?? e);
+    process.send!({ t: 'failed', message } satisfies ToPrimary, () => process.exit(1));
+    return;
+  }
   process.send!({ t: 'listening', ports: running.ports } satisfies ToPrimary);
 }
 

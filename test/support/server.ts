@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import * as dnsPacket from 'dns-packet';
 import { DEFAULTS, type Options } from '../../src/config/options';
 import { mergeOptions, type OptionsLayer } from '../../src/config/file';
@@ -27,6 +27,8 @@ export function snapshotDir(yaml: string): string {
 }
 
 export async function startTestServer(yaml: string, layer: OptionsLayer = {}): Promise<TestServer> {
+  const workers = Number(process.env.CLUSTERDNS_TEST_WORKERS ?? 0);
+  if (workers > 1) return startCliServer(yaml, layer, workers);
   const dir = snapshotDir(yaml);
   const opts: Options = mergeOptions(DEFAULTS, {
     listen: [{ host: '127.0.0.1', port: 0 }],
@@ -44,6 +46,50 @@ export async function startTestServer(yaml: string, layer: OptionsLayer = {}): P
     dir,
     async close() {
       await running.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A HostPort as a config file writes it. */
+const hp = (h: { host: string; port: number }) => (h.host.includes(':') ? `[${h.host}]:${h.port}` : `${h.host}:${h.port}`);
+
+/**
+ * The same server as the real CLI with --workers N (CLUSTERDNS_TEST_WORKERS=N): the options
+ * layer goes into a config file, and the port is read from the start-up log line. `running`
+ * is not available: tests run this way talk to the server only over the network.
+ */
+export async function startCliServer(yaml: string, layer: OptionsLayer, workers: number): Promise<TestServer> {
+  const dir = snapshotDir(yaml);
+  const config: Record<string, unknown> = { ...layer, upstream: (layer.upstream ?? []).map(hp), workers };
+  if (layer.stubDomains) config.stubDomains = Object.fromEntries(layer.stubDomains.map((s) => [s.domain, s.servers.map(hp)]));
+  if (config.upstream && (config.upstream as unknown[]).length === 0) delete config.upstream;
+  fs.writeFileSync(path.join(dir, 'config.yaml'), JSON.stringify(config));
+  const args = [path.resolve(__dirname, '../../dist/cli.js'), 'serve', '--snapshot', path.join(dir, 'snapshot.yaml'), '--listen', '127.0.0.1:0',
+    '--health', 'off', '--ready', 'off', '--metrics', 'off', '--config', path.join(dir, 'config.yaml'), '--lame-duck', '0'];
+  if (!layer.upstream || layer.upstream.length === 0) args.push('--resolv-conf', path.join(dir, 'empty-resolv.conf'));
+  fs.writeFileSync(path.join(dir, 'empty-resolv.conf'), '');
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`no start-up line from the CLI:\n${out}`)), 15000);
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = /"listen":\["127\.0\.0\.1:(\d+)"/.exec(out);
+      if (m) { clearTimeout(t); resolve(Number(m[1])); }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => { clearTimeout(t); reject(new Error(`CLI exited ${code}:\n${out}`)); });
+  });
+  return {
+    running: null as unknown as Running,
+    port,
+    dir,
+    async close() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
