@@ -1,0 +1,38 @@
+# syntax=docker/dockerfile:1
+# The clusterdns image: built with the full Node toolchain, run on distroless Node (no shell,
+# no npm, uid 65532). Build: docker build -t <registry>/clusterdns:<tag> .   (docs/deploy.md)
+#
+# Node 22 is an LTS line with a distroless image (nodejs22-debian12) and satisfies
+# package.json engines (>= 20.11); bump both stages at once with --build-arg NODE_MAJOR=24.
+ARG NODE_MAJOR=22
+
+FROM node:${NODE_MAJOR}-bookworm-slim AS build
+WORKDIR /app
+# Dependencies first: this layer is reused while only sources change. --ignore-scripts because
+# the package's own `prepare` (tsc) would run before src/ is here; no production dependency
+# has an install script, and the one dev dependency that does (@parcel/watcher, jest's watch
+# mode) is not needed to build.
+COPY package.json package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
+
+FROM gcr.io/distroless/nodejs${NODE_MAJOR}-debian12:nonroot
+LABEL org.opencontainers.image.title="clusterdns" \
+      org.opencontainers.image.description="Kubernetes cluster DNS server (a CoreDNS replacement)" \
+      org.opencontainers.image.licenses="Apache-2.0"
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+# The demo snapshot and zone (npm start; useful for `docker run` without a cluster).
+COPY zones ./zones
+# nonroot of the distroless image, numeric so that runAsNonRoot can verify it.
+USER 65532:65532
+# DNS, /health, /ready, /metrics (DEFAULTS in src/config/options.ts). Binding 53 as non-root
+# needs net.ipv4.ip_unprivileged_port_start <= 53: Docker sets it to 0 in a container's
+# network namespace; manifests/deployment.yaml sets it with a pod sysctl.
+EXPOSE 53/udp 53/tcp 8080 8181 9153
+ENTRYPOINT ["/nodejs/bin/node", "dist/cli.js", "serve"]
