@@ -30,7 +30,8 @@ export function answerReverse(z: ZoneContext, name: string, qtype: number): Answ
   }
   const targets = ptrTargets(z, addressFromReverse(name));
   if (targets.length === 0) return zone === null ? null : z.nxdomain(zone);
-  if (qtype !== TYPE.PTR) return z.nodata(zone ?? z.opts.domain);
+  // RFC 2308 §3: the SOA of the zone holding the name; under the catch-all, the arpa zone.
+  if (qtype !== TYPE.PTR) return z.nodata(zone ?? (name.endsWith('.ip6.arpa') ? 'ip6.arpa' : 'in-addr.arpa'));
   const answers: Record[] = targets.map((t) => ({ name, type: 'PTR', ttl: z.ttl, data: t }));
   return z.positive(answers);
 }

@@ -69,7 +69,7 @@ export function answerEndpoint(z: ZoneContext, name: string, qtype: number, svc:
   for (const e of servedEndpoints(z, svc)) if (endpointName(z, e) === label) ips.push(e.address);
   if (ips.length === 0) {
     // `_tcp.<svc>...` is an empty non-terminal when a port of that protocol exists.
-    if (label.startsWith('_') && portsOf(z, svc).some((p) => `_${p.protocol}` === label)) return z.nodata();
+    if (label.startsWith('_') && portsOf(z, svc).some((p) => p.name !== '' && `_${p.protocol}` === label)) return z.nodata();
     return z.nxdomain();
   }
   return addressesOrNodata(z, name, qtype, ips);
@@ -107,6 +107,8 @@ export function answerServiceSrv(z: ZoneContext, name: string, svc: ServiceRecor
       for (const p of ports) push(target, p.port, [e.address]);
     }
   } else {
+    // --ignore-empty-service: the Service does not exist for SRV either.
+    if (z.opts.ignoreEmptyService && servedEndpoints(z, svc).length === 0) return z.nxdomain();
     for (const p of ports) push(serviceFqdn(z, svc), p.port, svc.clusterIPs);
   }
   if (entries.length === 0) return portName === null ? z.nodata() : z.nxdomain();

@@ -207,7 +207,9 @@ export class ClusterStore implements ClusterSink {
 
   private changed(): void {
     this.generation++;
-    this.serial = Math.max(this.serial + 1, Math.floor(Date.now() / 1000));
+    // SPEC §3: the unix second of the last change (not +1 per change: a burst of changes would
+    // otherwise run the serial ahead of the clock); never backwards.
+    this.serial = Math.max(this.serial, Math.floor(Date.now() / 1000));
     if (this.batchDepth > 0) this.pending = true;
     else this.notify();
   }

@@ -13,6 +13,8 @@ const MAX_POINTER = 0x3fff;
 
 type RdataEncoder = { encode(data: unknown): Buffer };
 const packetRecord = (dnsPacket as unknown as { record(type: string): RdataEncoder }).record;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const packetTypes = require('dns-packet/types') as { toType(name: string): number };
 
 export class WireWriter {
   /** Bytes after the question; buf[0] sits at absolute offset `base`. */
@@ -105,7 +107,7 @@ export class WireWriter {
 
   /** One resource record; returns the absolute offset of its TTL field. */
   record(r: Record): number {
-    const type = typeCode(r.type) ?? 0;
+    const type = typeCode(r.type) ?? packetTypes.toType(r.type);
     this.name(r.name);
     this.u16(type);
     this.u16(1); // class IN

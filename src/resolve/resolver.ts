@@ -4,7 +4,7 @@
 // and nothing here reads options per query (STYLE rule 4). See resolve/README.md for the
 // rcode each outcome gets.
 import * as dnsPacket from 'dns-packet';
-import { CLASS_IN, RCODE, TYPE, typeName } from '../dns/constants';
+import { CLASS_IN, RCODE, TYPE } from '../dns/constants';
 import { buildResponse, emptyAnswer, encodeAnswer, type EncodedAnswer, type QueryShape } from '../dns/encoded';
 import type { AnswerSet, Record } from '../dns/records';
 import type { ParsedQuery } from '../dns/query';
@@ -208,7 +208,11 @@ export class Resolver {
     let authority: Record[] = [];
     let ttl = Infinity;
     let external = false;
+    const visited = new Set<string>([qname]);
     for (let hop = 0; hop < MAX_CHASE; hop++) {
+      // RFC 1034 §3.6.2: a CNAME loop ends the chase (and no record is repeated, RFC 2181 §5).
+      if (visited.has(target)) break;
+      visited.add(target);
       const local = this.parts.cluster?.answer(target, qtype) ?? this.parts.zones?.find(target)?.lookup(target, qtype) ?? null;
       if (local !== null) {
         answers.push(...local.answers);
@@ -257,18 +261,21 @@ function nameLen(name: string): number {
   return name === '' ? 1 : Buffer.byteLength(name, 'latin1') + 2;
 }
 
-/** A recursive query for a chased name, with EDNS so large answers come over UDP. */
+/** A recursive query (RD) for a chased name; written by hand so any numeric type goes out as is. */
 function queryFor(name: string, qtype: number): Buffer {
-  return dnsPacket.encode({
-    type: 'query',
-    id: 0,
-    flags: dnsPacket.RECURSION_DESIRED,
-    questions: [{ name, type: dnsPacket_type(qtype), class: 'IN' }],
-  });
-}
-
-function dnsPacket_type(t: number): dnsPacket.RecordType {
-  return typeName(t) as dnsPacket.RecordType;
+  const labels = name === '' ? [] : name.split('.');
+  const q = Buffer.alloc(12 + nameLen(name) + 4);
+  q.writeUInt16BE(0x0100, 2); // RD
+  q.writeUInt16BE(1, 4);
+  let at = 12;
+  for (const l of labels) {
+    q[at++] = l.length;
+    at += q.write(l, at, 'latin1');
+  }
+  q[at++] = 0;
+  q.writeUInt16BE(qtype, at);
+  q.writeUInt16BE(CLASS_IN, at + 2);
+  return q;
 }
 
 function toRecord(a: dnsPacket.Answer): Record {

@@ -23,9 +23,9 @@ afterAll(() => srv?.close());
 
 test('both transports answer from the workers', async () => {
   const udp = await queryUdp(srv.port, { name: 'web.default.svc.cluster.local', type: 'A' });
-  expect(udp.answers?.map((a) => a.data)).toEqual(['10.96.0.20']);
+  expect(udp.answers?.map((a) => (a as { data: unknown }).data)).toEqual(['10.96.0.20']);
   const tcp = await queryTcp(srv.port, { name: 'web.default.svc.cluster.local', type: 'A' });
-  expect(tcp.answers?.map((a) => a.data)).toEqual(['10.96.0.20']);
+  expect(tcp.answers?.map((a) => (a as { data: unknown }).data)).toEqual(['10.96.0.20']);
 });
 
 test('a change in the primary reaches every worker', async () => {

@@ -62,10 +62,11 @@ const hp = (h: { host: string; port: number }) => (h.host.includes(':') ? `[${h.
 export async function startCliServer(yaml: string, layer: OptionsLayer, workers: number): Promise<TestServer> {
   const dir = snapshotDir(yaml);
   const config: Record<string, unknown> = { ...layer, upstream: (layer.upstream ?? []).map(hp), workers };
+  delete config.snapshot;
   if (layer.stubDomains) config.stubDomains = Object.fromEntries(layer.stubDomains.map((s) => [s.domain, s.servers.map(hp)]));
   if (config.upstream && (config.upstream as unknown[]).length === 0) delete config.upstream;
   fs.writeFileSync(path.join(dir, 'config.yaml'), JSON.stringify(config));
-  const args = [path.resolve(__dirname, '../../dist/cli.js'), 'serve', '--snapshot', path.join(dir, 'snapshot.yaml'), '--listen', '127.0.0.1:0',
+  const args = [path.resolve(__dirname, '../../dist/cli.js'), 'serve', '--snapshot', layer.snapshot ?? path.join(dir, 'snapshot.yaml'), '--listen', '127.0.0.1:0',
     '--health', 'off', '--ready', 'off', '--metrics', 'off', '--config', path.join(dir, 'config.yaml'), '--lame-duck', '0'];
   if (!layer.upstream || layer.upstream.length === 0) args.push('--resolv-conf', path.join(dir, 'empty-resolv.conf'));
   fs.writeFileSync(path.join(dir, 'empty-resolv.conf'), '');
