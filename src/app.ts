@@ -4,8 +4,8 @@ import type { Options } from './config/options';
 import { ClusterStore } from './cluster/store';
 import { ClusterZone } from './cluster/zone';
 import { AnswerCache } from './resolve/cache';
-import { Resolver, type ForwardPath, type StaticZones } from './resolve/resolver';
-import { QueryHandler } from './server/handler';
+import { Resolver, type ForwardPath } from './resolve/resolver';
+import { QueryHandler, type HandlerEvents } from './server/handler';
 import { QueryStats } from './server/stats';
 import { UdpListener } from './server/udp';
 import { TcpListener } from './server/tcp';
@@ -14,6 +14,7 @@ import { Forwarder, type ForwarderObserver } from './upstream/forwarder';
 import { readResolvConf } from './upstream/resolvconf';
 import { ZoneFileSource } from './zonefile/source';
 import { Consolidator, type Logger } from './ops/log';
+import { queryLog } from './ops/query-log';
 
 export interface Hooks {
   forwarderObserver?: ForwarderObserver;
@@ -23,6 +24,8 @@ export interface Hooks {
   noSource?: boolean;
   /** The view to serve (a worker's, fed by IPC); default a new, empty one. */
   store?: ClusterStore;
+  /** A watched reload finished (clusterdns_source_reloads_total); zone files call it here. */
+  reloaded?: (source: 'snapshot' | 'zonefile', ok: boolean) => void;
 }
 
 export interface Running {
@@ -39,53 +42,70 @@ export interface Running {
   synced(): boolean;
   /** SIGHUP: re-read the snapshot and zone files now. */
   reload(): void;
+  /**
+   * Config reload (ops/reload.ts): rebuilds the chain from `next` on the same store, stats and
+   * sockets and swaps it into the handler at once; parts whose options did not change are kept
+   * (cache entries, upstream sockets and health). Throws, with nothing swapped, when a part
+   * cannot be built. Listen addresses, sources, ops endpoints and workers are not read here:
+   * ops/reload-plan.ts keeps their running values.
+   */
+  reconfigure(next: Options): void;
   /** Stop accepting, finish in-flight TCP answers for up to graceMs, release everything. */
   close(graceMs?: number): Promise<void>;
 }
 
 export async function startServer(opts: Options, log: Logger, hooks: Hooks = {}): Promise<Running> {
   const store = hooks.store ?? new ClusterStore();
-  const cluster = new ClusterZone(store, {
-    domain: opts.clusterDomain.toLowerCase().replace(/\.$/, ''),
-    ttl: opts.ttl,
-    pods: opts.pods,
-    namespaces: opts.namespaces,
-    endpointPodNames: opts.endpointPodNames,
-    ignoreEmptyService: opts.ignoreEmptyService,
-    reverseZones: opts.reverseZones,
-  });
 
-  // A local generation that moves with the cluster view and with static zone reloads.
+  // A local generation that moves with the cluster view, with static zone reloads and with
+  // config reloads (answers memoised under old settings die with it).
   let zoneVersion = 0;
+  const bump = () => (zoneVersion = (zoneVersion + 1) & 0xffff);
   const generation = () => store.generation * 65536 + zoneVersion;
 
   const errors = new Consolidator(log);
   const closers: (() => unknown)[] = [() => errors.close()];
+  const zlog = log.stage('zonefile');
+  const ulog = log.stage('upstream');
+  const slog = log.stage('server');
 
-  let zones: StaticZones | null = null;
-  if (opts.zoneFiles.length) {
-    const zlog = log.stage('zonefile');
-    const src = new ZoneFileSource(opts.zoneFiles, {
-      onChange: () => {
-        zoneVersion = (zoneVersion + 1) & 0xffff;
-        zlog.info('zone files reloaded');
-      },
-      onError: (e) => zlog.error(e.message, { code: (e as { code?: string }).code }),
+  // The option-dependent parts of the chain, built here and again by reconfigure().
+  const clusterZone = (o: Options) =>
+    new ClusterZone(store, {
+      domain: o.clusterDomain.toLowerCase().replace(/\.$/, ''),
+      ttl: o.ttl,
+      pods: o.pods,
+      namespaces: o.namespaces,
+      endpointPodNames: o.endpointPodNames,
+      ignoreEmptyService: o.ignoreEmptyService,
+      reverseZones: o.reverseZones,
     });
-    zones = src;
-    closers.push(() => src.close());
-  }
-
-  let forwarder: Forwarder | null = null;
-  const upstream = opts.upstream ?? readResolvConf(opts.resolvConf);
-  if (upstream.length || opts.stubDomains.length) {
-    const ulog = log.stage('upstream');
-    forwarder = new Forwarder({
+  const zoneFiles = (o: Options): ZoneFileSource | null =>
+    o.zoneFiles.length === 0
+      ? null
+      : new ZoneFileSource(o.zoneFiles, {
+          onChange: () => {
+            bump();
+            zlog.info('zone files reloaded');
+            hooks.reloaded?.('zonefile', true);
+          },
+          onError: (e) => {
+            zlog.error(e.message, { code: (e as { code?: string }).code });
+            hooks.reloaded?.('zonefile', false);
+          },
+        });
+  const makeForwarder = (o: Options): Forwarder | null => {
+    const upstream = o.upstream ?? upstreamsFromResolvConf(o.resolvConf, ulog);
+    if (upstream.length === 0 && o.stubDomains.length === 0) {
+      ulog.warn('no upstream servers: names outside the served zones get REFUSED', { resolvConf: o.resolvConf });
+      return null;
+    }
+    return new Forwarder({
       upstream,
-      stubDomains: opts.stubDomains,
-      policy: opts.upstreamPolicy,
-      timeoutMs: opts.upstreamTimeoutMs,
-      maxConcurrent: opts.maxConcurrentForwards,
+      stubDomains: o.stubDomains,
+      policy: o.upstreamPolicy,
+      timeoutMs: o.upstreamTimeoutMs,
+      maxConcurrent: o.maxConcurrentForwards,
       observer: hooks.forwarderObserver,
       onLoop:
         hooks.onLoop ??
@@ -94,28 +114,65 @@ export async function startServer(opts: Options, log: Logger, hooks: Hooks = {})
           process.exit(1);
         }),
     });
-    const f = forwarder;
-    closers.push(() => f.close());
-  } else {
-    log.stage('upstream').warn('no upstream servers: names outside the served zones get REFUSED', { resolvConf: opts.resolvConf });
-  }
+  };
+  const events = (o: Options): HandlerEvents => ({
+    panic: (err) => errors.error('panic', 'server: a link threw; answered SERVFAIL', { err: String((err as Error)?.stack ?? err) }),
+    query: queryLog(o.logQueries, slog),
+  });
+
+  let zones = zoneFiles(opts);
+  closers.push(() => zones?.close());
+  let forwarder = makeForwarder(opts);
+  // Forwarders replaced by a reload: closed once their queries in flight are answered.
+  const retiring = new Set<Forwarder>();
+  closers.push(() => Promise.all([forwarder?.close(), ...[...retiring].map((f) => f.close())]));
+  const retire = (f: Forwarder, timeoutMs: number) => {
+    retiring.add(f);
+    const until = Date.now() + 4 * timeoutMs + 1000;
+    const check = () => {
+      if (f.inFlight > 0 && Date.now() < until) return void setTimeout(check, 100).unref();
+      retiring.delete(f);
+      void f.close();
+    };
+    check();
+  };
 
   const cache = opts.cache.enabled ? new AnswerCache(opts.cache) : null;
-  const resolver = new Resolver({
-    cluster,
-    zones,
-    forwarder: forwarder as ForwardPath | null,
-    cache,
-    generation,
-  });
+  const resolver = new Resolver({ cluster: clusterZone(opts), zones, forwarder: forwarder as ForwardPath | null, cache, generation });
   const stats = new QueryStats();
-  const slog = log.stage('server');
-  const handler = new QueryHandler(resolver, stats, {
-    panic: (err) => errors.error('panic', 'server: a link threw; answered SERVFAIL', { err: String((err as Error)?.stack ?? err) }),
-    query: opts.logQueries
-      ? (proto, name, qtype, rcode) => slog.info('query', { proto: proto ? 'tcp' : 'udp', name, qtype, rcode })
-      : () => {},
-  });
+  const handler = new QueryHandler(resolver, stats, events(opts));
+
+  const reconfigure = (next: Options): void => {
+    const prev = running.opts;
+    const same = (...keys: (keyof Options)[]) => keys.every((k) => JSON.stringify(prev[k]) === JSON.stringify(next[k]));
+    // Build everything first: a throw leaves the running chain untouched.
+    const nextZones = same('zoneFiles') ? zones : zoneFiles(next);
+    let nextForwarder: Forwarder | null;
+    try {
+      nextForwarder = same('upstream', 'resolvConf', 'stubDomains', 'upstreamPolicy', 'upstreamTimeoutMs', 'maxConcurrentForwards') ? forwarder : makeForwarder(next);
+    } catch (e) {
+      if (nextZones !== zones) nextZones?.close();
+      throw e;
+    }
+    let nextCache = running.cache;
+    if (!same('cache')) {
+      nextCache = next.cache.enabled ? new AnswerCache(next.cache) : null;
+      // coredns_cache_hits_total and _misses_total stay monotonic across the swap.
+      if (nextCache && running.cache) [nextCache.hits, nextCache.misses] = [running.cache.hits, running.cache.misses];
+    }
+    const nextResolver = new Resolver({ cluster: clusterZone(next), zones: nextZones, forwarder: nextForwarder as ForwardPath | null, cache: nextCache, generation });
+    // The swap: one synchronous step between two packets.
+    bump();
+    handler.swap(nextResolver, events(next));
+    if (nextZones !== zones) zones?.close();
+    if (nextForwarder !== forwarder) {
+      if (forwarder) retire(forwarder, prev.upstreamTimeoutMs);
+      nextForwarder?.probeLoop().catch(() => undefined);
+    }
+    zones = nextZones;
+    forwarder = nextForwarder;
+    Object.assign(running, { opts: next, resolver: nextResolver, cache: nextCache, forwarder: nextForwarder });
+  };
 
   // Sources: a snapshot file or the Kubernetes API; none in a worker, whose view is fed by
   // the primary (server/workers.ts).
@@ -133,14 +190,24 @@ export async function startServer(opts: Options, log: Logger, hooks: Hooks = {})
   const onSocketError = (e: Error) => errors.error(`socket:${(e as NodeJS.ErrnoException).code}`, `server: socket error: ${e.message}`);
   try {
     for (const addr of opts.listen) {
-      const udp = new UdpListener(addr, handler, onSocketError);
-      const port = await udp.listen();
-      listeners.push(udp);
-      // Port 0: TCP takes the number UDP was given, so one port serves both.
-      const tcp = new TcpListener({ host: addr.host, port }, handler, opts.tcp, onSocketError);
-      await tcp.listen();
-      listeners.push(tcp);
-      ports.push(port);
+      // Port 0: TCP takes the number UDP was given, so one port serves both. UDP and TCP
+      // numbers are allocated separately, so that TCP port may be taken (an ops endpoint
+      // bound a moment earlier): try another UDP port then.
+      for (let attempt = 1; ; attempt++) {
+        const udp = new UdpListener(addr, handler, onSocketError);
+        const port = await udp.listen();
+        const tcp = new TcpListener({ host: addr.host, port }, handler, opts.tcp, onSocketError);
+        try {
+          await tcp.listen();
+        } catch (e) {
+          await udp.close();
+          if (addr.port === 0 && (e as NodeJS.ErrnoException).code === 'EADDRINUSE' && attempt < 10) continue;
+          throw e;
+        }
+        listeners.push(udp, tcp);
+        ports.push(port);
+        break;
+      }
     }
   } catch (e) {
     await Promise.all(listeners.map((l) => l.close()));
@@ -149,7 +216,7 @@ export async function startServer(opts: Options, log: Logger, hooks: Hooks = {})
   }
   if (forwarder) forwarder.probeLoop().catch(() => undefined);
 
-  return {
+  const running: Running = {
     opts,
     store,
     stats,
@@ -159,10 +226,29 @@ export async function startServer(opts: Options, log: Logger, hooks: Hooks = {})
     forwarder,
     ports,
     synced,
-    reload: () => reloadSource(),
+    reload: () => {
+      reloadSource();
+      zones?.reload();
+    },
+    reconfigure,
     async close(graceMs = 0) {
       await Promise.all(listeners.map((l) => (l instanceof TcpListener ? l.close(graceMs) : l.close())));
       for (const c of closers) await c();
     },
   };
+  return running;
+}
+
+/**
+ * The default upstreams. A missing, empty or broken resolv.conf is not fatal: the cluster zone
+ * is still served and names outside it get REFUSED, with one clear warning naming the file and
+ * the fault. An explicit --upstream never comes here.
+ */
+function upstreamsFromResolvConf(path: string, log: Logger) {
+  try {
+    return readResolvConf(path);
+  } catch (e) {
+    log.warn(`${(e as Error).message}; serving without upstreams`, { code: (e as { code?: string }).code });
+    return [];
+  }
 }

@@ -12,21 +12,36 @@ export interface Logger {
   error(msg: string, fields?: object): void;
   /** A logger whose lines carry `stage: <name>` (the folder name). */
   stage(name: string): Logger;
+  /**
+   * Config reload: changes the level of this logger and of every stage logger made from it
+   * (pino children read the level through their prototype until one sets its own).
+   */
+  setLevel(level: Level): void;
 }
 
 export function createLogger(level: Level, destination: pino.DestinationStream | number = 1): Logger {
   const dest = typeof destination === 'number' ? pino.destination({ fd: destination, sync: true }) : destination;
   const root = pino({ level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } }, dest);
-  return wrap(root);
+  return wrap(root, root);
 }
 
-function wrap(p: pino.Logger): Logger {
+function wrap(p: pino.Logger, root: pino.Logger): Logger {
+  // One child per stage name: stage() may be called again on every reload, and each pino
+  // child costs its serialised bindings.
+  const stages = new Map<string, Logger>();
   return {
     debug: (msg, f) => p.debug(f ?? {}, msg),
     info: (msg, f) => p.info(f ?? {}, msg),
     warn: (msg, f) => p.warn(f ?? {}, msg),
     error: (msg, f) => p.error(f ?? {}, msg),
-    stage: (name) => wrap(p.child({ stage: name })),
+    stage(name) {
+      let s = stages.get(name);
+      if (s === undefined) stages.set(name, (s = wrap(p.child({ stage: name }), root)));
+      return s;
+    },
+    setLevel(level) {
+      root.level = level;
+    },
   };
 }
 
@@ -37,6 +52,7 @@ export const silentLogger: Logger = {
   warn() {},
   error() {},
   stage: () => silentLogger,
+  setLevel() {},
 };
 
 /**

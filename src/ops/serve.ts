@@ -1,74 +1,237 @@
-// The process lifecycle around the server: operations endpoints, signals (SIGTERM lame duck,
-// SIGHUP reload), and the start-up hint. cli.ts calls runServe once options are valid.
+// The process lifecycle around the server (SPEC §5): the operations endpoints, signals
+// (SIGTERM/SIGINT lame duck, SIGHUP reload), config file reload and the start-up hint.
+// cli.ts calls runServe once options are valid; tests call startServing.
+//
+// Order at start: the ops endpoints bind first, so /health answers 200 and /ready 503 while
+// the source is still syncing (a kubelet probing during a slow first list sees a live,
+// unready pod, not a dead one); then the DNS server starts. Order at stop: /ready turns 503,
+// DNS keeps answering for the lame duck, upstream queries in flight are given up to a second
+// to be answered, the DNS listeners close (TCP connections finish what they are writing), and
+// the ops endpoints close last.
+import { performance } from 'node:perf_hooks';
+import type { OptionsLayer } from '../config/file';
+import { flagsToOptions } from '../config/flags';
 import type { Options } from '../config/options';
 import { startServer, type Running } from '../app';
-import type { Logger } from './log';
-import { OpsServer, text } from './http';
+import { QueryStats } from '../server/stats';
+import { ForwardStats } from './forward-stats';
+import { startOps, text, type OpsServer } from './http';
+import { Consolidator, type Logger } from './log';
+import { enabledPlugins, Metrics, type MetricsView } from './metrics';
+import { ConfigReloader, type ReloadOutcome } from './reload';
+import { upstreamObserver } from './upstream-log';
+
+export interface ServeOptions {
+  /** The command-line layer, re-applied over the config file on every reload (see ConfigReloader.base without it). */
+  flags?: OptionsLayer;
+  /** Quiet time after a config file event before reloading, ms (default 300). */
+  reloadDebounceMs?: number;
+  /** process_* / nodejs_* metrics (default: when /metrics is on). */
+  processMetrics?: boolean;
+}
 
 export interface Serving {
   running: Running;
   ops: OpsServer[];
   /** Ports the ops servers bound: health, ready, metrics (0 when off). */
   opsPorts: { health: number; ready: number; metrics: number };
-  /** Begin the lame duck: /ready 503, keep answering for lameDuckMs, then close. */
+  metrics: Metrics;
+  /** Upstream counters (coredns_forward_*), fed by the forwarder's observer. */
+  forward: ForwardStats;
+  /** Watches --config; null without one. */
+  reloader: ConfigReloader | null;
+  /** SIGHUP: the snapshot and zone files re-read, the config file re-applied. */
+  reload(): ReloadOutcome | null;
+  /** True from the first shutdown() on. */
+  lameDuck(): boolean;
+  /** Begin the lame duck: /ready 503, keep answering for lameDuckMs, then close. A second call ends the lame duck at once. */
   shutdown(): Promise<void>;
 }
 
-export async function startServing(opts: Options, log: Logger): Promise<Serving> {
-  const running = await startServer(opts, log);
+/** How long stopped listeners wait for upstream answers still in flight, ms. */
+const DRAIN_MS = 1000;
+
+export async function startServing(opts: Options, log: Logger, serve: ServeOptions = {}): Promise<Serving> {
+  let running: Running | null = null;
   let lameDuck = false;
-  const ops: OpsServer[] = [];
-  const opsPorts = { health: 0, ready: 0, metrics: 0 };
-  const start = async (addr: Options['health'], key: keyof typeof opsPorts, routes: ConstructorParameters<typeof OpsServer>[1]) => {
-    if (!addr) return;
-    const s = new OpsServer(addr, routes);
-    opsPorts[key] = await s.listen();
-    ops.push(s);
-  };
+  const forward = new ForwardStats();
+  const metrics = new Metrics({
+    server: () => `dns://:${running?.ports[0] ?? opts.listen[0].port}`,
+    read: () => view(running, forward),
+    // The GC observer and event-loop sampler of the process metrics only run when scraped for.
+    processMetrics: serve.processMetrics ?? opts.metrics !== null,
+  });
+
+  const { servers: ops, ports } = await startOps([
+    {
+      addr: opts.health,
+      path: '/health',
+      route: (_q, res) => {
+        const t = performance.now();
+        text(res, 200, 'OK');
+        metrics.observeHealth((performance.now() - t) / 1000);
+      },
+    },
+    {
+      addr: opts.ready,
+      path: '/ready',
+      route: (_q, res) => {
+        if (lameDuck) text(res, 503, 'shutting down');
+        else if (running === null || !running.synced()) text(res, 503, 'not synced');
+        else text(res, 200, 'OK');
+      },
+    },
+    {
+      addr: opts.metrics,
+      path: '/metrics',
+      route: async (_q, res) => {
+        const body = await metrics.render();
+        res.writeHead(200, { 'content-type': metrics.contentType }).end(body);
+      },
+    },
+  ]);
+  const opsPorts = { health: ports['/health'] ?? 0, ready: ports['/ready'] ?? 0, metrics: ports['/metrics'] ?? 0 };
+
+  const ulog = log.stage('upstream');
+  const upstreamErrors = new Consolidator(ulog);
   try {
-    await start(opts.health, 'health', { '/health': (_q, res) => text(res, 200, 'OK') });
-    await start(opts.ready, 'ready', {
-      '/ready': (_q, res) => (running.synced() && !lameDuck ? text(res, 200, 'OK') : text(res, 503, lameDuck ? 'shutting down' : 'not synced')),
+    running = await startServer(opts, log, {
+      forwarderObserver: upstreamObserver(forward, upstreamErrors, ulog),
+      reloaded: (source, ok) => metrics.sourceReloaded(source, ok),
     });
   } catch (e) {
+    upstreamErrors.close();
     await Promise.all(ops.map((s) => s.close()));
-    await running.close();
     throw e;
   }
+  const r = running;
+
+  const reloader = opts.config
+    ? new ConfigReloader({
+        file: opts.config,
+        // Without the command-line layer, the start-up options stand in for DEFAULTS: the file
+        // still overrides them, but a key removed from it keeps its value instead of the default.
+        flags: serve.flags ?? {},
+        base: serve.flags ? undefined : opts,
+        current: () => r.opts,
+        apply: (plan) => {
+          r.reconfigure(plan.apply);
+          log.setLevel(plan.apply.logLevel);
+        },
+        log,
+        onResult: (result, restartPending) => metrics.configReloaded(result, restartPending),
+        debounceMs: serve.reloadDebounceMs,
+      })
+    : null;
+  reloader?.start();
+
   let closing: Promise<void> | null = null;
+  let endLameDuck = () => {};
   return {
-    running,
+    running: r,
     ops,
     opsPorts,
+    metrics,
+    forward,
+    reloader,
+    reload() {
+      r.reload();
+      return reloader ? reloader.reload() : null;
+    },
+    lameDuck: () => lameDuck,
     shutdown() {
-      if (closing) return closing;
+      if (closing) {
+        endLameDuck();
+        return closing;
+      }
       lameDuck = true;
       closing = (async () => {
-        log.info('lame duck: still answering, /ready is 503', { ms: opts.lameDuckMs });
-        await new Promise((r) => setTimeout(r, opts.lameDuckMs));
-        await running.close(1000);
+        const ms = r.opts.lameDuckMs;
+        log.info('lame duck: still answering DNS, /ready is 503', { ms });
+        await new Promise<void>((done) => {
+          const t = setTimeout(done, ms);
+          endLameDuck = () => {
+            clearTimeout(t);
+            done();
+          };
+        });
+        reloader?.close();
+        await drainUpstreams(r, DRAIN_MS);
+        // One more turn through the poll phase: queries that reached the socket before this
+        // point are read and answered rather than dropped with the socket.
+        await new Promise<void>((done) => setImmediate(done));
+        log.info('lame duck over: closing the DNS listeners');
+        await r.close(DRAIN_MS);
+        upstreamErrors.close();
         await Promise.all(ops.map((s) => s.close()));
+        log.info('stopped');
       })();
       return closing;
     },
   };
 }
 
-export async function runServe(opts: Options, log: Logger, _flags: Record<string, unknown>): Promise<void> {
-  const s = await startServing(opts, log);
+/** Before the DNS server is up (source still syncing): zero queries. */
+const NO_QUERIES = new QueryStats();
+
+/** What /metrics reads, from one process's own objects (a primary sums its workers instead). */
+function view(r: Running | null, forward: ForwardStats): MetricsView | Promise<MetricsView> {
+  if (r === null) return { stats: NO_QUERIES, cache: null, panics: 0, forward: null, cluster: null, plugins: [] };
+  const c = r.cache;
+  const s = r.store;
+  return {
+    stats: r.stats,
+    cache: c ? { size: c.size, hits: c.hits, misses: c.misses } : null,
+    panics: r.handler.panics,
+    forward: r.forwarder || forward.upstreams.size > 0 ? forward : null,
+    cluster: {
+      generation: s.generation,
+      synced: r.synced(),
+      objects: { services: s.services.size, endpointsets: s.endpointSets.size, pods: s.pods.size, namespaces: s.namespaces.size },
+    },
+    plugins: enabledPlugins(r.opts, { forwarder: r.forwarder !== null, cache: c !== null }),
+  };
+}
+
+/** Waits (at most maxMs) until no upstream query is in flight, so its answer can still be sent. */
+async function drainUpstreams(r: Running, maxMs: number): Promise<void> {
+  const until = performance.now() + maxMs;
+  while (r.forwarder && r.forwarder.inFlight > 0 && performance.now() < until) await new Promise((d) => setTimeout(d, 10));
+}
+
+/** `clusterdns serve`: serve until SIGTERM/SIGINT (lame duck, exit 0); SIGHUP reloads. */
+export async function runServe(opts: Options, log: Logger, flags: Record<string, unknown>): Promise<void> {
+  const s = await startServing(opts, log, { flags: flagsToOptions(flags) });
   const addrs = opts.listen.map((a, i) => `${a.host}:${s.running.ports[i]}`);
-  log.info('clusterdns serving', { listen: addrs, domain: opts.clusterDomain, source: opts.snapshot ? `snapshot ${opts.snapshot}` : 'kubernetes API' });
+  log.info('clusterdns serving', {
+    listen: addrs,
+    domain: opts.clusterDomain,
+    source: opts.snapshot ? `snapshot ${opts.snapshot}` : 'kubernetes API',
+    health: s.opsPorts.health || 'off',
+    ready: s.opsPorts.ready || 'off',
+    metrics: s.opsPorts.metrics || 'off',
+    config: opts.config ?? 'none',
+  });
   if (opts.demoHint) {
     const a = opts.listen[0];
     process.stderr.write(`\nTry:  dig @${a.host} -p ${s.running.ports[0]} web.default.svc.${opts.clusterDomain}\n\n`);
   }
   process.on('SIGHUP', () => {
     log.info('SIGHUP: reloading');
-    s.running.reload();
+    s.reload();
   });
-  const stop = () => {
-    s.shutdown().then(() => process.exit(0));
+  // process.on, not once: a second signal ends the lame duck early instead of killing the
+  // process with the default action (exit 143 without closing anything).
+  const stop = (signal: string) => {
+    log.info(`${signal}: shutting down`, { lameDuckMs: s.running.opts.lameDuckMs });
+    s.shutdown().then(
+      () => process.exit(0),
+      (e) => {
+        log.error(`shutdown failed: ${(e as Error).message}`, { code: 'CDNS_OPS_SHUTDOWN' });
+        process.exit(1);
+      },
+    );
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
 }
