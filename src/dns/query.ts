@@ -95,7 +95,10 @@ export function readQuery(msg: Buffer, q: ParsedQuery): ReadStatus {
   at += 4;
   q.questionEnd = at;
   q.plainName = plain;
-  q.key = scratch.toString('latin1', 0, n) + String.fromCharCode(q.qtype);
+  // One flat string, qtype bytes included: no concatenation (a rope) for Map to flatten.
+  scratch[n] = msg[at - 4];
+  scratch[n + 1] = msg[at - 3];
+  q.key = scratch.toString('latin1', 0, n + 2);
 
   // Answer and authority of a query should be empty; skip whatever is there, then look for OPT.
   const an = msg.readUInt16BE(6);
@@ -136,11 +139,11 @@ function skipName(msg: Buffer, at: number): number {
   return -1;
 }
 
-/** The dotted name of a key (wire labels, then one char of qtype). */
+/** The dotted name of a key (wire labels, then two bytes of qtype). */
 function keyToName(key: string): string {
   let s = '';
   let at = 0;
-  const n = key.length - 1;
+  const n = key.length - 2;
   while (at < n) {
     const l = key.charCodeAt(at);
     if (at > 0) s += '.';
