@@ -10,6 +10,7 @@ import { QueryStats } from './server/stats';
 import { UdpListener } from './server/udp';
 import { TcpListener } from './server/tcp';
 import { startSource } from './sources/start';
+import type { KubernetesObserver } from './sources/kubernetes';
 import { Forwarder, type ForwarderObserver } from './upstream/forwarder';
 import { readResolvConf } from './upstream/resolvconf';
 import { ZoneFileSource } from './zonefile/source';
@@ -26,6 +27,8 @@ export interface Hooks {
   store?: ClusterStore;
   /** A watched reload finished (clusterdns_source_reloads_total); zone files call it here. */
   reloaded?: (source: 'snapshot' | 'zonefile', ok: boolean) => void;
+  /** Programming latency of the API source (ops/metrics.ts). */
+  kubernetesObserver?: KubernetesObserver;
 }
 
 export interface Running {
@@ -179,7 +182,7 @@ export async function startServer(opts: Options, log: Logger, hooks: Hooks = {})
   let synced = () => store.synced;
   let reloadSource = () => {};
   if (!hooks.noSource) {
-    const src = await startSource(opts, store, log);
+    const src = await startSource(opts, store, log, { kubernetesObserver: hooks.kubernetesObserver, reloaded: hooks.reloaded });
     synced = src.synced;
     reloadSource = src.reload;
     closers.push(() => src.close());

@@ -61,7 +61,7 @@ function serveCommand(): Command {
       const log = createLogger(opts.logLevel);
       try {
         if (opts.workers <= 1) await runServe(opts, log, flags);
-        else if (cluster.isPrimary) await runMulti(opts, log);
+        else if (cluster.isPrimary) await runMulti(opts, log, flagsToOptions(flags));
         else await runWorker(opts, log);
       } catch (e) {
         fail(e);

@@ -98,6 +98,7 @@ export async function startServing(opts: Options, log: Logger, serve: ServeOptio
     running = await startServer(opts, log, {
       forwarderObserver: upstreamObserver(forward, upstreamErrors, ulog),
       reloaded: (source, ok) => metrics.sourceReloaded(source, ok),
+      kubernetesObserver: metrics.kubernetesObserver(),
     });
   } catch (e) {
     upstreamErrors.close();

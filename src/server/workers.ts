@@ -7,10 +7,14 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Options } from '../config/options';
 import { ClusterStore } from '../cluster/store';
 import type { ClusterObjects, ClusterSink, KindRecords, ObjectKind } from '../cluster/types';
-import { startServer } from '../app';
+import { startServer, type Running } from '../app';
 import { startSource } from '../sources/start';
 import type { Logger } from '../ops/log';
 import { QueryStats, type StatsSnapshot } from './stats';
+import { ForwardStats, type ForwardSnapshot } from '../ops/forward-stats';
+import { upstreamObserver } from '../ops/upstream-log';
+import { Consolidator } from '../ops/log';
+import type { SourceHooks } from '../sources/start';
 
 type SinkOp = 'upsert' | 'remove' | 'replaceKind' | 'replaceAll' | 'markSynced';
 
@@ -19,13 +23,24 @@ export type ToWorker =
   | { t: 'sink'; op: SinkOp; args: unknown[] }
   | { t: 'stop'; graceMs: number }
   | { t: 'stats?'; id: number }
-  | { t: 'reload' };
+  | { t: 'reload' }
+  | { t: 'reconfigure'; opts: Options };
 
 /** Worker -> primary. */
 export type ToPrimary =
   | { t: 'listening'; ports: number[] }
   | { t: 'failed'; message: string }
-  | { t: 'stats'; id: number; stats: StatsSnapshot; cacheSize: number; cacheHits: number; cacheMisses: number };
+  | { t: 'stats'; id: number; report: WorkerReport };
+
+/** What a worker tells the primary per scrape: its counters, summed there. */
+export interface WorkerReport {
+  stats: StatsSnapshot;
+  forward: ForwardSnapshot;
+  cacheSize: number;
+  cacheHits: number;
+  cacheMisses: number;
+  panics: number;
+}
 
 /** Applies changes to the primary's view and forwards those that changed it to every worker. */
 export class BroadcastSink implements ClusterSink {
@@ -77,14 +92,18 @@ export interface Primary {
   ready(): boolean;
   /** Bound ports as the first worker reported them. */
   ports(): Promise<number[]>;
-  /** Query counters summed over workers (workers that do not answer within 1 s are left out). */
-  collectStats(): Promise<{ stats: QueryStats; cacheSize: number; cacheHits: number; cacheMisses: number }>;
+  /** Counters summed over workers (workers that do not answer within 1 s are left out). */
+  collect(): Promise<{ stats: QueryStats; forward: ForwardStats; cacheSize: number; cacheHits: number; cacheMisses: number; panics: number }>;
+  /** The primary's cluster view (for /metrics). */
+  store: ClusterStore;
   reload(): void;
+  /** A new config for every worker (ops/reload.ts decided it can be applied in place). */
+  reconfigure(next: Options): void;
   /** Stop the workers (their TCP answers drained for graceMs) and the source. */
   stop(graceMs: number): Promise<void>;
 }
 
-export async function startPrimary(opts: Options, log: Logger): Promise<Primary> {
+export async function startPrimary(opts: Options, log: Logger, hooks: SourceHooks = {}): Promise<Primary> {
   const wlog = log.stage('server');
   const store = new ClusterStore();
   const workers = new Set<Worker>();
@@ -101,15 +120,18 @@ export async function startPrimary(opts: Options, log: Logger): Promise<Primary>
     for (const w of workers) if (w.isConnected()) w.send(m);
   };
   const sink = new BroadcastSink(store, send);
-  const src = await startSource(opts, sink, log);
+  const src = await startSource(opts, sink, log, hooks);
+  let current = opts;
 
   let nextId = 1;
-  const pendingStats = new Map<number, (m: ToPrimary & { t: 'stats' }) => void>();
+  const pendingStats = new Map<number, (r: WorkerReport) => void>();
 
   // Restarts back off (1 s doubling to 30 s) so a worker that keeps dying does not spin.
   let restartDelay = 1000;
   const fork = () => {
     const w = cluster.fork();
+    // A restarted worker starts from the argv options: bring it up to the reloaded config.
+    if (current !== opts) w.send({ t: 'reconfigure', opts: current } satisfies ToWorker);
     const bornAt = Date.now();
     workers.add(w);
     // Ordered IPC: the full view first, then every later change in the order it happened.
@@ -127,7 +149,7 @@ export async function startPrimary(opts: Options, log: Logger): Promise<Primary>
           stopping = true;
           startFailed(new Error(m.message));
         }
-      } else if (m.t === 'stats') pendingStats.get(m.id)?.(m);
+      } else if (m.t === 'stats') pendingStats.get(m.id)?.(m.report);
     });
     w.on('exit', (code, signal) => {
       workers.delete(w);
@@ -144,10 +166,11 @@ export async function startPrimary(opts: Options, log: Logger): Promise<Primary>
   return {
     ready: () => src.synced() && listening.size === opts.workers && !stopping,
     ports: () => portsKnown,
-    async collectStats() {
+    store,
+    async collect() {
       const id = nextId++;
       const total = new QueryStats();
-      const agg = { stats: total, cacheSize: 0, cacheHits: 0, cacheMisses: 0 };
+      const agg = { stats: total, forward: new ForwardStats(), cacheSize: 0, cacheHits: 0, cacheMisses: 0, panics: 0 };
       const expected = [...workers].filter((w) => w.isConnected());
       await new Promise<void>((resolve) => {
         let left = expected.length;
@@ -155,9 +178,11 @@ export async function startPrimary(opts: Options, log: Logger): Promise<Primary>
         const timer = setTimeout(resolve, 1000);
         pendingStats.set(id, (m) => {
           total.add(m.stats);
+          agg.forward.add(m.forward);
           agg.cacheSize += m.cacheSize;
           agg.cacheHits += m.cacheHits;
           agg.cacheMisses += m.cacheMisses;
+          agg.panics += m.panics;
           if (--left === 0) {
             clearTimeout(timer);
             resolve();
@@ -170,6 +195,11 @@ export async function startPrimary(opts: Options, log: Logger): Promise<Primary>
     },
     reload() {
       src.reload();
+      send({ t: 'reload' });
+    },
+    reconfigure(next) {
+      current = next;
+      send({ t: 'reconfigure', opts: next });
     },
     async stop(graceMs) {
       stopping = true;
@@ -186,6 +216,10 @@ export async function startPrimary(opts: Options, log: Logger): Promise<Primary>
 /** A worker: serves DNS from a view the primary keeps current. */
 export async function runWorker(opts: Options, log: Logger): Promise<void> {
   const store = new ClusterStore();
+  const forward = new ForwardStats();
+  const ulog = log.stage('upstream');
+  const upstreamErrors = new Consolidator(ulog);
+  let pendingConfig: Options | null = null;
   // Attach before anything awaits: IPC messages that find no listener are lost.
   process.on('message', (m: ToWorker) => {
     if (m.t === 'sink') {
@@ -193,15 +227,19 @@ export async function runWorker(opts: Options, log: Logger): Promise<void> {
       fn.apply(store, m.args);
     } else if (m.t === 'stats?') {
       const r = running;
-      const reply: ToPrimary = {
-        t: 'stats',
-        id: m.id,
+      const report: WorkerReport = {
         stats: r ? r.stats.snapshot() : new QueryStats().snapshot(),
+        forward: forward.snapshot(),
         cacheSize: r?.cache?.size ?? 0,
         cacheHits: r?.cache?.hits ?? 0,
         cacheMisses: r?.cache?.misses ?? 0,
+        panics: r?.handler.panics ?? 0,
       };
-      process.send!(reply);
+      process.send!({ t: 'stats', id: m.id, report } satisfies ToPrimary);
+    } else if (m.t === 'reconfigure') {
+      log.setLevel(m.opts.logLevel);
+      if (running) applyConfig(running, m.opts);
+      else pendingConfig = m.opts;
     } else if (m.t === 'stop') {
       void (running ? running.close(m.graceMs) : Promise.resolve()).then(() => process.exit(0));
     } else if (m.t === 'reload') {
@@ -216,7 +254,8 @@ export async function runWorker(opts: Options, log: Logger): Promise<void> {
   process.on('disconnect', () => process.exit(0));
   let running: Awaited<ReturnType<typeof startServer>> | null = null;
   try {
-    running = await startServer(opts, log, { noSource: true, store });
+    running = await startServer(opts, log, { noSource: true, store, forwarderObserver: upstreamObserver(forward, upstreamErrors, ulog) });
+    if (pendingConfig) applyConfig(running, pendingConfig);
   } catch (e) {
     const err = e as { code?: string; message?: string };
     const message = err.code && !String(err.message).startsWith(err.code) ? `${err.code}: ${err.message}` : String(err.message ?? e);
@@ -224,6 +263,15 @@ export async function runWorker(opts: Options, log: Logger): Promise<void> {
     return;
   }
   process.send!({ t: 'listening', ports: running.ports } satisfies ToPrimary);
+}
+
+function applyConfig(running: Running, next: Options): void {
+  try {
+    running.reconfigure(next);
+  } catch (e) {
+    // The primary validated this config; a part that cannot be built here keeps the old one.
+    process.stderr.write(`clusterdns worker ${process.pid}: config not applied: ${(e as Error).message}\n`);
+  }
 }
 
 export function isWorker(): boolean {
