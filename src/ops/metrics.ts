@@ -111,13 +111,14 @@ export class Metrics {
         }
       }
     });
-    // QueryStats keeps latency per transport, not per query type: one series, type="all"
-    // (dashboards sum over type; see README, Metrics).
+    // One series per query type that was asked (CoreDNS labels latency by type).
     new BucketedHistogram(reg, 'coredns_dns_request_duration_seconds', 'Histogram of the time (in seconds) each request took per zone.', ['server', 'zone', 'view', 'type'], DURATION_BUCKETS, (emit) => {
       const s = v().stats;
-      const both = new Float64Array(NDB);
-      for (let p = 0; p < PROTOS.length; p++) for (let b = 0; b < NDB; b++) both[b] += s.duration[p * NDB + b];
-      emit({ server: opts.server(), zone: ZONE, view: VIEW, type: 'all' }, both, 0, s.durationSum[0] + s.durationSum[1]);
+      for (let t = 0; t < NT; t++) {
+        let n = 0;
+        for (let b = 0; b < NDB; b++) n += s.duration[t * NDB + b];
+        if (n > 0) emit({ server: opts.server(), zone: ZONE, view: VIEW, type: MONITORED_TYPES[t] }, s.duration, t * NDB, s.durationSum[t]);
+      }
     });
     const perProto = (counts: (s: QueryStats) => Float64Array, sums: (s: QueryStats) => Float64Array) => (emit: EmitBuckets) => {
       const s = v().stats;

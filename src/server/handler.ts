@@ -84,7 +84,7 @@ export class QueryHandler {
   }
 
   private done(proto: number, out: Buffer, rcode: number, source: number, started: number, name: string, qtype: number): Buffer {
-    this.stats.response(proto, rcode, source, out.length, (performance.now() - started) / 1000);
+    this.stats.response(proto, qtype, rcode, source, out.length, (performance.now() - started) / 1000);
     this.events.query(proto, name, qtype, rcode);
     return out;
   }

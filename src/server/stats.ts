@@ -37,9 +37,10 @@ export class QueryStats {
   readonly requests = new Float64Array(2 * 2 * NT);
   /** [rcode][source] */
   readonly responses = new Float64Array(RCODE_SLOTS * SOURCES.length);
-  /** [proto][bucket + 1 for +Inf] cumulative at scrape time, here per-bucket counts. */
-  readonly duration = new Float64Array(2 * (DURATION_BUCKETS.length + 1));
-  readonly durationSum = new Float64Array(2);
+  /** [type][bucket, the last for +Inf]: per-bucket counts, made cumulative at scrape time. */
+  readonly duration = new Float64Array(NT * (DURATION_BUCKETS.length + 1));
+  /** [type] */
+  readonly durationSum = new Float64Array(NT);
   readonly reqSize = new Float64Array(2 * (SIZE_BUCKETS.length + 1));
   readonly reqSizeSum = new Float64Array(2);
   readonly respSize = new Float64Array(2 * (SIZE_BUCKETS.length + 1));
@@ -51,12 +52,13 @@ export class QueryStats {
     this.reqSizeSum[proto] += size;
   }
 
-  response(proto: number, rcode: number, source: number, size: number, seconds: number): void {
+  response(proto: number, qtype: number, rcode: number, source: number, size: number, seconds: number): void {
     this.responses[(rcode > 15 ? 16 : rcode) * SOURCES.length + source]++;
     this.respSize[proto * (SIZE_BUCKETS.length + 1) + bucketOf(SIZE_BUCKETS, size)]++;
     this.respSizeSum[proto] += size;
-    this.duration[proto * (DURATION_BUCKETS.length + 1) + bucketOf(DURATION_BUCKETS, seconds)]++;
-    this.durationSum[proto] += seconds;
+    const t = typeIndex[qtype];
+    this.duration[t * (DURATION_BUCKETS.length + 1) + bucketOf(DURATION_BUCKETS, seconds)]++;
+    this.durationSum[t] += seconds;
   }
 
   snapshot(): StatsSnapshot {

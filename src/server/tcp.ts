@@ -8,7 +8,9 @@ import { PROTO_TCP, type QueryHandler } from './handler';
 
 export class TcpListener {
   private server: net.Server | null = null;
-  private readonly sockets = new Set<net.Socket>();
+  /** Open connections and, for each, a function that ends it once its answers are written. */
+  private readonly sockets = new Map<net.Socket, () => void>();
+  private closing = false;
   rejected = 0;
 
   constructor(
@@ -24,7 +26,9 @@ export class TcpListener {
 
   listen(exclusive = false): Promise<number> {
     const family = isIPv6(this.addr.host) ? 1 : 0;
-    const server = net.createServer({ noDelay: true }, (sock) => this.accept(sock, family));
+    // allowHalfOpen: a client that sends its queries and half-closes (RFC 7766 §6.2.3) must
+    // still get answers that complete later (forwarded names); we end our side ourselves.
+    const server = net.createServer({ noDelay: true, allowHalfOpen: true }, (sock) => this.accept(sock, family));
     this.server = server;
     return new Promise((resolve, reject) => {
       server.once('error', reject);
@@ -42,7 +46,6 @@ export class TcpListener {
       sock.destroy();
       return;
     }
-    this.sockets.add(sock);
     sock.setTimeout(this.opts.idleTimeoutMs, () => sock.destroy());
     sock.on('close', () => this.sockets.delete(sock));
     sock.on('error', () => sock.destroy()); // resets from clients are routine
@@ -50,8 +53,9 @@ export class TcpListener {
     let inFlight = 0;
     let ended = false;
     const maybeEnd = () => {
-      if (ended && inFlight === 0 && !sock.destroyed) sock.end();
+      if ((ended || this.closing) && inFlight === 0 && !sock.destroyed) sock.end();
     };
+    this.sockets.set(sock, maybeEnd);
     const reply = (b: Buffer) => {
       if (sock.destroyed) return;
       const frame = Buffer.allocUnsafe(2 + b.length);
@@ -98,10 +102,12 @@ export class TcpListener {
     return new Promise((resolve) => {
       server.close(() => resolve());
       const drop = () => {
-        for (const s of this.sockets) s.destroy();
+        for (const s of this.sockets.keys()) s.destroy();
       };
+      this.closing = true;
       if (graceMs > 0) {
-        for (const s of this.sockets) s.end();
+        // Each connection ends once its answers in flight are written; stragglers are cut at graceMs.
+        for (const end of this.sockets.values()) end();
         setTimeout(drop, graceMs).unref();
       } else drop();
     });

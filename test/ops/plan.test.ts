@@ -69,7 +69,7 @@ test('cache success/denial split: follows the NXDOMAIN share of forwarded answer
   const stats = new QueryStats();
   const split = new DenialSplit();
   const forwarded = (rcode: number, n: number) => {
-    for (let i = 0; i < n; i++) stats.response(0, rcode, 3 /* forward */, 100, 0.001);
+    for (let i = 0; i < n; i++) stats.response(0, 1, rcode, 3 /* forward */, 100, 0.001);
   };
   forwarded(0, 3);
   forwarded(3, 1); // a quarter of upstream answers are NXDOMAIN
