@@ -163,6 +163,9 @@ export async function startServer(opts: Options, log: Logger, hooks: Hooks = {})
       // coredns_cache_hits_total and _misses_total stay monotonic across the swap.
       if (nextCache && running.cache) [nextCache.hits, nextCache.misses] = [running.cache.hits, running.cache.misses];
     }
+    // Names a new zone file, reverse zone or domain now answers may sit in the cache as
+    // forwarded answers: those must not outlive the reload (issue 4: a change never waits out a TTL).
+    if (nextCache === running.cache && !same('zoneFiles', 'reverseZones', 'clusterDomain')) nextCache?.clear();
     const nextResolver = new Resolver({ cluster: clusterZone(next), zones: nextZones, forwarder: nextForwarder as ForwardPath | null, cache: nextCache, generation });
     // The swap: one synchronous step between two packets.
     bump();

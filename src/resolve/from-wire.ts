@@ -52,10 +52,10 @@ export function answerFromWire(msg: Buffer, questionEnd: number, minTtl: number,
     if (next > msg.length) return null;
     // The upstream's OPT is about its hop, not ours (RFC 6891 §6.1.1): it and anything after it go.
     if (type === TYPE.OPT) break;
-    let ttl = msg.readUInt32BE(nameEnd + 4);
-    if (ttl > 0x7fffffff) ttl = 0; // RFC 2181 §8
+    const raw = msg.readUInt32BE(nameEnd + 4);
+    const ttl = raw > 0x7fffffff ? 0 : raw; // RFC 2181 §8: the top bit set means 0
     const clamped = Math.min(Math.max(ttl, minTtl), maxTtl);
-    if (clamped !== ttl) body.writeUInt32BE(clamped, nameEnd + 4 - questionEnd);
+    if (clamped !== raw) body.writeUInt32BE(clamped, nameEnd + 4 - questionEnd);
     ttlOffsets.push(nameEnd + 4 - questionEnd);
     rrEnds.push(next - questionEnd);
     if (i < an) smallest = Math.min(smallest, clamped);

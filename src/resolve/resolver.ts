@@ -33,6 +33,8 @@ export interface StaticZones {
 export interface ForwardPath {
   /** Full upstream response for the query, or a rejection with `.code` (upstream/README.md). */
   resolve(query: Buffer, qnameLower: string, qtype: number): Promise<Buffer>;
+  /** False for a name whose every query must reach resolve() (the loop probe). */
+  shareable?(qnameLower: string): boolean;
 }
 export interface ResolveObserver {
   cacheHit(): void;
@@ -122,7 +124,8 @@ export class Resolver {
     }
     this.source = Source.FORWARD;
     const shape = copyShape(q);
-    return this.forwardEntry(msg, q.key, q.name, q.qtype, shape.questionEnd).then(
+    const passedOn = q.name.endsWith('.arpa') ? gen : 0;
+    return this.forwardEntry(msg, q.key, q.name, q.qtype, shape.questionEnd, passedOn).then(
       (e) => buildResponse(msg, shape, e.answer, maxSize, Math.floor((this.now() - e.storedAt) / 1000)),
       (err: { code?: string; stale?: CacheEntry }) => {
         if (err.stale) {
@@ -144,11 +147,12 @@ export class Resolver {
    * Ask the upstreams (once per key at a time: concurrent identical questions share one
    * upstream exchange) and cache the result. Rejects with {code} or {stale} (serve-stale).
    */
-  private forwardEntry(msg: Buffer, key: string, name: string, qtype: number, questionEnd: number): Promise<CacheEntry> {
-    let p = this.inflight.get(key);
+  private forwardEntry(msg: Buffer, key: string, name: string, qtype: number, questionEnd: number, generation = 0): Promise<CacheEntry> {
+    const fw = this.parts.forwarder!;
+    let p = fw.shareable === undefined || fw.shareable(name) ? this.inflight.get(key) : undefined;
     if (p === undefined) {
-      p = this.parts.forwarder!.resolve(msg, name, qtype).then(
-        (reply) => this.storeForwarded(key, reply, questionEnd),
+      p = fw.resolve(msg, name, qtype).then(
+        (reply) => this.storeForwarded(key, reply, questionEnd, generation),
         (err: { code?: string }) => {
           const stale = this.staleEntry(key);
           throw stale ? { code: err.code, stale } : err;
@@ -164,16 +168,21 @@ export class Resolver {
     });
   }
 
-  private storeForwarded(key: string, reply: Buffer, questionEnd: number): CacheEntry | null {
+  /**
+   * @param generation 0 for names no local zone could ever answer; the local generation for
+   *   names a local zone passed on (reverse names under the catch-all): a Service taking that
+   *   address later must not stay hidden behind the cached upstream answer.
+   */
+  private storeForwarded(key: string, reply: Buffer, questionEnd: number, generation: number): CacheEntry | null {
     const cache = this.parts.cache;
     const w = answerFromWire(reply, questionEnd, cache?.opts.minTtl ?? 0, cache?.opts.maxTtl ?? 0x7fffffff);
     if (w === null) return null;
     const now = this.now();
-    const entry: CacheEntry = { answer: w.answer, generation: 0, storedAt: now, expiresAt: now, hits: 0, ttl: 0 };
+    const entry: CacheEntry = { answer: w.answer, generation, storedAt: now, expiresAt: now, hits: 0, ttl: 0 };
     if (cache && w.cacheTtl >= 0) {
       // SERVFAIL and negative answers without an SOA are not cached (RFC 2308 §5).
       if (w.answer.rcode === RCODE.SERVFAIL) return entry;
-      return cache.store(key, w.answer, 0, cache.clampTtl(w.cacheTtl, w.negative), now);
+      return cache.store(key, w.answer, generation, cache.clampTtl(w.cacheTtl, w.negative), now);
     }
     return entry;
   }
@@ -225,7 +234,11 @@ export class Resolver {
       }
       external = true;
       try {
-        const e = await this.forwardEntry(queryFor(target, qtype), `chase:${target}:${qtype}`, target, qtype, 12 + nameLen(target) + 4);
+        // The same key a client's own query for the target has: one cache for both.
+        const key = keyFor(target, qtype);
+        const hit = this.parts.cache?.peek(key);
+        const fresh = hit !== undefined && this.now() < hit.expiresAt && (hit.generation === 0 || hit.generation === gen);
+        const e = fresh ? hit : await this.forwardEntry(queryFor(target, qtype), key, target, qtype, 12 + nameLen(target) + 4);
         const decoded = dnsPacket.decode(buildResponse(queryFor(target, qtype), { questionEnd: 12 + nameLen(target) + 4, edns: false, opcode: 0, flags: 0 }, e.answer, 65535));
         answers.push(...(decoded.answers ?? []).map(toRecord));
         authority = (decoded.authorities ?? []).map(toRecord);
@@ -259,6 +272,13 @@ function withTtl(a: EncodedAnswer, ttl: number): EncodedAnswer {
 
 function nameLen(name: string): number {
   return name === '' ? 1 : Buffer.byteLength(name, 'latin1') + 2;
+}
+
+/** The cache key of (name, type), as dns/query.ts builds it from the wire: lower-case labels, then the type. */
+function keyFor(name: string, qtype: number): string {
+  let k = '';
+  if (name !== '') for (const l of name.toLowerCase().split('.')) k += String.fromCharCode(l.length) + l;
+  return k + String.fromCharCode(qtype >> 8, qtype & 0xff);
 }
 
 /** A recursive query (RD) for a chased name; written by hand so any numeric type goes out as is. */

@@ -67,6 +67,14 @@ export class Forwarder implements ExchangeHost {
   private inflight = 0;
   private closed = false;
   private loopName = NO_LOOP_NAME;
+
+  /**
+   * Whether concurrent identical questions may share one upstream exchange: not the loop
+   * probe, whose every return must be seen here to be counted (upstream/loop.ts).
+   */
+  shareable(qnameLower: string): boolean {
+    return qnameLower !== this.loopName;
+  }
   private loopSeen = 0;
   private loopError: UpstreamError = CLOSED;
 

@@ -1,0 +1,253 @@
+// Batched UDP listener (issue 6): the same contract as UdpListener (udp.ts) over the native
+// addon in native/udp.c. Node 20's dgram makes one sendmsg syscall and one JS<->C++ transition
+// per datagram each way; a profile at ~225k QPS put 37% of the server's time in dgram's doSend
+// and ~22% in its receive path, which is also what a bare dgram echo server tops out at. Here
+// one recvmmsg fills up to BATCH datagrams into a shared arena, one JS call answers them, and
+// one sendmmsg sends the replies. Figures: bench/micro/README.md.
+//
+// The addon is optional: `npm ci` builds it when a compiler is there, and nativeUdpAvailable()
+// tells the caller whether to use this class or UdpListener (node:dgram).
+import assert from 'node:assert';
+import cluster from 'node:cluster';
+import { isIP } from 'node:net';
+import path from 'node:path';
+import type { HostPort } from '../config/options';
+import { PROTO_UDP, type QueryHandler } from './handler';
+
+/** Datagrams per recvmmsg/sendmmsg (Knot DNS uses 64 as well). */
+const BATCH = 64;
+/**
+ * Bytes per arena slot. A query longer than this is dropped (counted as `truncated`): DNS
+ * queries are at most 512 bytes without EDNS and far below 4096 with it (RFC 6891 §6.2.5).
+ * A reply longer than this (possible only with a maximum UDP size over 4096) is sent on its own.
+ */
+const SLOT = 4096;
+
+/** Counter order shared with native/udp.c. */
+const COUNTERS = ['received', 'sent', 'truncated', 'sendDropped', 'sendErrors', 'recvErrors', 'wakeups', 'rounds'] as const;
+export type FastUdpCounters = Record<(typeof COUNTERS)[number], number>;
+
+interface NativeHandle {
+  readonly port: number;
+}
+
+interface OpenOptions {
+  family: 4 | 6;
+  host: string;
+  port: number;
+  reusePort: boolean;
+  batch: number;
+  slot: number;
+  recv: ArrayBuffer;
+  send: ArrayBuffer;
+  addrs: ArrayBuffer;
+  meta: ArrayBuffer;
+  counters: ArrayBuffer;
+  onBatch: (n: number) => void;
+  onError: (e: Error) => void;
+}
+
+interface Binding {
+  ADDR_SLOT: number;
+  COUNTERS: number;
+  open(o: OpenOptions): NativeHandle;
+  sendTo(h: NativeHandle, data: Uint8Array, token: Uint8Array): number;
+  close(h: NativeHandle): void;
+}
+
+// dist/server/fast-udp.js and src/server/fast-udp.ts (ts-jest) both reach the build output
+// at the package root with the same relative path.
+const ADDON = path.join(__dirname, '../../build/Release/clusterdns_udp.node');
+// `performance` is a lazy getter on globalThis in Node 20: read it once, not per batch.
+const perf = performance;
+
+let binding: Binding | null | undefined;
+let unavailable: string | null = null;
+
+function load(): Binding | null {
+  if (binding !== undefined) return binding;
+  binding = null;
+  try {
+    const b = require(ADDON) as Partial<Binding>;
+    if (typeof b.open !== 'function') unavailable = `the native UDP addon has no batched I/O on ${process.platform}`;
+    else if (b.COUNTERS !== COUNTERS.length || !b.ADDR_SLOT) unavailable = `${ADDON} is from another version of clusterdns; run npm ci`;
+    else binding = b as Binding;
+  } catch (e) {
+    unavailable = `native UDP addon not loaded (${(e as Error).message.split('\n')[0]})`;
+  }
+  return binding;
+}
+
+/** True when the addon is built and loads: use FastUdpListener, else UdpListener. */
+export function nativeUdpAvailable(): boolean {
+  return load() !== null;
+}
+
+/** Why nativeUdpAvailable() is false (for one start-up log line), or null when it is true. */
+export function nativeUdpUnavailableReason(): string | null {
+  load();
+  return unavailable;
+}
+
+export class FastUdpListener {
+  private handle: NativeHandle | null = null;
+  private closed = false;
+  private readonly b: Binding;
+  private readonly family: number;
+  private readonly addrSlot: number;
+  private readonly recv: Uint8Array;
+  private readonly send: Uint8Array;
+  private readonly addrs: Uint8Array;
+  /** Received lengths (-1: dropped), reply source indexes, reply lengths, reply count. */
+  private readonly lens: Int32Array;
+  private readonly replySrc: Int32Array;
+  private readonly replyLen: Int32Array;
+  private readonly replyCount: Int32Array;
+  private readonly counterValues: Float64Array;
+  private readonly opts: OpenOptions;
+
+  /**
+   * Same arguments as UdpListener, plus whether to join the port's SO_REUSEPORT group: by
+   * default only in a cluster worker (server/workers.ts), where every worker binds its own
+   * socket on the shared port and the kernel spreads clients over them. A single process keeps
+   * the exclusive bind, so a port already in use fails with EADDRINUSE as with dgram.
+   */
+  constructor(
+    addr: HostPort,
+    private readonly handler: QueryHandler,
+    private readonly onError: (err: Error) => void,
+    private readonly reusePort: boolean = cluster.isWorker,
+  ) {
+    const b = load();
+    // Our bug, not the user's (STYLE rule 12): callers check nativeUdpAvailable() first.
+    assert(b, `FastUdpListener without the addon (${unavailable}): check nativeUdpAvailable() and use UdpListener`);
+    this.b = b;
+    this.family = isIP(addr.host) === 6 ? 1 : 0;
+    this.addrSlot = b.ADDR_SLOT;
+    const recv = new ArrayBuffer(BATCH * SLOT);
+    const send = new ArrayBuffer(BATCH * SLOT);
+    const addrs = new ArrayBuffer(BATCH * b.ADDR_SLOT);
+    const meta = new ArrayBuffer((3 * BATCH + 1) * 4);
+    const counters = new ArrayBuffer(b.COUNTERS * 8);
+    this.recv = new Uint8Array(recv);
+    this.send = new Uint8Array(send);
+    this.addrs = new Uint8Array(addrs);
+    this.lens = new Int32Array(meta, 0, BATCH);
+    this.replySrc = new Int32Array(meta, BATCH * 4, BATCH);
+    this.replyLen = new Int32Array(meta, 2 * BATCH * 4, BATCH);
+    this.replyCount = new Int32Array(meta, 3 * BATCH * 4, 1);
+    this.counterValues = new Float64Array(counters);
+    this.opts = {
+      family: this.family === 1 ? 6 : 4,
+      host: addr.host,
+      port: addr.port,
+      reusePort,
+      batch: BATCH,
+      slot: SLOT,
+      recv,
+      send,
+      addrs,
+      meta,
+      counters,
+      onBatch: (n) => this.onBatch(n),
+      // Native receive/send errors after bind (rate-limited there); a throw from onBatch too.
+      onError: (e) => this.onError(e instanceof Error ? e : new Error(String(e))),
+    };
+  }
+
+  /**
+   * Resolves with the bound port (useful with port 0 in tests). `exclusive` as in UdpListener:
+   * true never joins a SO_REUSEPORT group.
+   */
+  listen(exclusive = false): Promise<number> {
+    // A second listen() would leak the first socket (dgram throws ERR_SOCKET_ALREADY_BOUND).
+    assert(this.handle === null, 'FastUdpListener.listen() called twice');
+    this.closed = false;
+    try {
+      // Hosts are IP literals (config/ validates --listen); anything else fails here as
+      // `bind EINVAL host:port`, like dgram's bind would.
+      this.handle = this.b.open({ ...this.opts, reusePort: this.reusePort && !exclusive });
+      return Promise.resolve(this.handle.port);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    const h = this.handle;
+    this.handle = null;
+    // The socket is closed when this returns: the port can be bound again at once.
+    if (h) this.b.close(h);
+    return Promise.resolve();
+  }
+
+  /** Native counters (received, sent, dropped...) since listen(); for metrics and the bench. */
+  counters(): FastUdpCounters {
+    const out = {} as FastUdpCounters;
+    COUNTERS.forEach((k, i) => (out[k] = this.counterValues[i]));
+    return out;
+  }
+
+  /**
+   * The hot path: `n` datagrams sit in the receive arena. Sync answers are copied into the send
+   * arena and go out in one sendmmsg when this returns; async ones (forwarded names) keep a copy
+   * of the client's address and are sent on their own when they settle.
+   */
+  private onBatch(n: number): void {
+    const { recv, send, lens, replySrc, replyLen, handler, family } = this;
+    // One clock read per batch: every datagram of it arrived before this call.
+    const started = perf.now();
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      const len = lens[i];
+      if (len < 0) continue;
+      // A copy, not a view: the resolver keeps `msg` while a forwarded answer is pending, and
+      // the arena slot is overwritten by the next recvmmsg. Measured: +25 ns per query over a
+      // view (bench/micro/README.md), against ~4 us per query.
+      const off = i * SLOT;
+      const msg = Buffer.allocUnsafe(len);
+      msg.set(recv.subarray(off, off + len));
+      let out: Buffer | Promise<Buffer> | null;
+      try {
+        out = handler.handle(msg, PROTO_UDP, family, started);
+      } catch (e) {
+        // QueryHandler turns throws into SERVFAIL; this only guards the batch (STYLE rule 12).
+        this.onError(e as Error);
+        continue;
+      }
+      // close() from inside the handler: as with a closed dgram socket, nothing more is read
+      // or sent (the native side skips this batch's sendmmsg).
+      if (this.closed) break;
+      if (out === null) continue;
+      if (out instanceof Promise) {
+        this.later(out, this.token(i));
+      } else if (out.length > SLOT) {
+        if (this.handle !== null) this.b.sendTo(this.handle, out, this.token(i));
+      } else {
+        send.set(out, k * SLOT);
+        replySrc[k] = i;
+        replyLen[k] = out.length;
+        k++;
+      }
+    }
+    this.replyCount[0] = k;
+  }
+
+  /** A copy of the client's sockaddr from slot i, for a reply sent after the arena moved on. */
+  private token(i: number): Buffer {
+    const t = Buffer.allocUnsafe(this.addrSlot);
+    t.set(this.addrs.subarray(i * this.addrSlot, (i + 1) * this.addrSlot));
+    return t;
+  }
+
+  private later(p: Promise<Buffer>, token: Buffer): void {
+    p.then(
+      (b) => {
+        const h = this.handle;
+        if (h !== null && !this.closed) this.b.sendTo(h, b, token);
+      },
+      (e: unknown) => this.onError(e instanceof Error ? e : new Error(String(e))),
+    );
+  }
+}
