@@ -82,6 +82,7 @@ export async function startServer(opts: Options, log: Logger, hooks: Hooks = {})
       endpointPodNames: o.endpointPodNames,
       ignoreEmptyService: o.ignoreEmptyService,
       reverseZones: o.reverseZones,
+      namespacesFromObjectsOnly: o.namespaceSelector !== null,
     });
   const zoneFiles = (o: Options): ZoneFileSource | null =>
     o.zoneFiles.length === 0

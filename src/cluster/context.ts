@@ -15,6 +15,11 @@ export interface ClusterZoneOptions {
   ignoreEmptyService: boolean;
   /** Reverse zones served authoritatively; null = catch-all, misses go on (SPEC §2, PTR). */
   reverseZones: string[] | null;
+  /**
+   * Only Namespace objects make a namespace exist (not a Service in it): set with
+   * --namespace-selector, whose unselected namespaces must be hidden (CoreDNS namespace_labels).
+   */
+  namespacesFromObjectsOnly?: boolean;
 }
 
 /** Set on an answer whose CNAME target lies outside every served zone: the chain resolves it. */
@@ -39,7 +44,7 @@ export class ZoneContext {
   /** SPEC §2, Namespaces: it exists (as an object, or holding a Service) and is not hidden. */
   namespaceVisible(ns: string): boolean {
     if (this.allowed && !this.allowed.has(ns)) return false;
-    return this.store.hasNamespace(ns) || this.store.hasServicesIn(ns);
+    return this.store.hasNamespace(ns) || (!this.opts.namespacesFromObjectsOnly && this.store.hasServicesIn(ns));
   }
 
   soa(zone: string): Record {

@@ -54,5 +54,6 @@ function ptrTargets(z: ZoneContext, ip: string): string[] {
 }
 
 function visible(z: ZoneContext, ns: string): boolean {
-  return z.allowed === null || z.allowed.has(ns);
+  // The same rule as forward names: the allow-list and the namespace selector hide PTRs too.
+  return z.namespaceVisible(ns);
 }

@@ -84,5 +84,10 @@ export function selectContext(kc: KubeConfig, file: string | null, context: stri
   if (!cluster || !cluster.server) {
     throw new KubeConfigError(file, `context "${kc.getCurrentContext()}" names no cluster with a server URL`);
   }
+  // A plain http:// server (`kubectl proxy`) has no TLS to verify, and kubectl takes it as it
+  // is; client-node 1.x refuses to build credentials for it unless skipTLSVerify is set.
+  if (/^http:/i.test(cluster.server) && !cluster.skipTLSVerify) {
+    kc.clusters = kc.clusters.map((c) => (c.name === cluster.name ? { ...c, skipTLSVerify: true } : c));
+  }
   return kc;
 }

@@ -41,7 +41,8 @@ export async function startSource(opts: Options, sink: ClusterSink & { synced: b
   const src = new KubernetesSource(sink, {
     kubeconfig: opts.kubeconfig,
     context: opts.context,
-    watchPods: opts.pods === 'verified' || opts.endpointPodNames,
+    // Only verified pod records need Pods: --endpoint-pod-names reads the slice's targetRef.
+    watchPods: opts.pods === 'verified',
     serviceSelector: opts.serviceSelector,
     namespaceSelector: opts.namespaceSelector,
     startupTimeoutMs: opts.startupTimeoutMs,

@@ -2,7 +2,10 @@
 // list/watch (a FakeApiServer, a kubeconfig file, token auth), queried over UDP. Changes made
 // in the API reach DNS answers, and quickly: each one is timed from the API write to the first
 // changed answer (SPEC §6 "DNS programming latency") and must take less than a second.
+// Also: kubeconfig files and --context, --pods verified, --service-selector and
+// --namespace-selector, paged lists.
 // Start-up and sync: kubernetes-sync.test.ts. Outages, 410 and 403: kubernetes-resilience.test.ts.
+// /ready and /metrics: kubernetes-ops.test.ts.
 import { clientNode } from '../../src/sources/kube-client';
 import { FakeApiServer } from '../support/fake-apiserver';
 import { endpoints, headless, namespace, pod, service } from '../sources/kubernetes-harness';
