@@ -9,9 +9,9 @@
 // The fake API runs in its own process so that its copy of the objects is not counted here.
 //
 // Not a test and not run by `npm test`. Compile, then run the output, e.g.:
-//   npx tsc -p tsconfig.json --outDir /tmp/cdns-bench
-//   node --expose-gc /tmp/cdns-bench/bench/scale-api.js --scale 0.1
-// (from a directory outside the repo, set NODE_PATH=<repo>/node_modules).
+//   npm run bench:scale [-- --scale 0.1]
+//   (compiles everything to .bench-build/ and runs the output)
+
 // Options: --services 10000 --endpoints 150000 --slice-size 100 --headless-every 10
 //          --churn 2000 --rate 500 --no-endpoints-objects --scale 1 (multiplies the counts)
 import { fork, type ChildProcess } from 'node:child_process';

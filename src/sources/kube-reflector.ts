@@ -297,9 +297,17 @@ export class Reflector {
       this.opts.log('info', `${this.def.name}: ${e.message}; listing again`, { resource: this.def.name });
       return this.backoff.next();
     }
+    if (e && e.status === 404 && this.def.name === 'endpointslices' && !this.saidNoSlices) {
+      // Endpoints are watched only where they have no slice twin (kubernetes.ts UNMIRRORED),
+      // so without the slice API most endpoints would be missing: say so plainly, once.
+      this.saidNoSlices = true;
+      this.opts.log('error', 'endpointslices: the API server does not serve discovery.k8s.io/v1 EndpointSlices (Kubernetes 1.21 or later is required); headless and endpoint names will be missing', { code: 'CDNS_SOURCES_API_STATUS', resource: this.def.name });
+    }
     this.link.lost(err);
     return this.backoff.next();
   }
+
+  private saidNoSlices = false;
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {

@@ -7,6 +7,7 @@
 // Start-up and sync: kubernetes-sync.test.ts. Outages, 410 and 403: kubernetes-resilience.test.ts.
 // /ready and /metrics: kubernetes-ops.test.ts.
 import { clientNode } from '../../src/sources/kube-client';
+import { UNMIRRORED } from '../../src/sources/kubernetes';
 import { FakeApiServer } from '../support/fake-apiserver';
 import { endpoints, headless, namespace, pod, service } from '../sources/kubernetes-harness';
 import { endpointSlice, startKubeServer, type KubeTestServer } from '../support/kube-e2e';
@@ -258,7 +259,9 @@ test('--service-selector: only labelled services (and their slices) are served; 
   srv = await startKubeServer(fake, { serviceSelector: 'dns=on' });
   const port = srv.port;
   // The selector went to the API server on every list and watch of services and slices.
-  for (const r of fake.requests.filter((x) => x.resource === 'services' || x.resource === 'endpointslices' || x.resource === 'endpoints')) expect(r.query.labelSelector).toBe('dns=on');
+  for (const r of fake.requests.filter((x) => x.resource === 'services' || x.resource === 'endpointslices')) expect(r.query.labelSelector).toBe('dns=on');
+  // Endpoints: only those without a slice twin (sources/kubernetes.ts UNMIRRORED), of selected services.
+  for (const r of fake.requests.filter((x) => x.resource === 'endpoints')) expect(r.query.labelSelector).toBe(`dns=on,${UNMIRRORED}`);
 
   expect(await positive(port, `pub.${SVC}`, 'A')).toEqual(A(`pub.${SVC}`, '10.96.3.1'));
   expect(await positive(port, `hl.${SVC}`, 'A')).toEqual(A(`hl.${SVC}`, '10.244.3.1'));

@@ -140,11 +140,15 @@ export function slice(ns: string, svc: string, name: string, ips: string[], opts
   };
 }
 
-export function endpoints(ns: string, name: string, ips: string[], labels: Record<string, string> = {}): KubeObject {
+/**
+ * A core/v1 Endpoints object of a Service without slices: labelled skip-mirror, the only kind
+ * the source watches (sources/kubernetes.ts UNMIRRORED). `mirrored: true` leaves the label off.
+ */
+export function endpoints(ns: string, name: string, ips: string[], labels: Record<string, string> = {}, mirrored = false): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Endpoints',
-    metadata: { namespace: ns, name, labels },
+    metadata: { namespace: ns, name, labels: mirrored ? labels : { 'endpointslice.kubernetes.io/skip-mirror': 'true', ...labels } },
     subsets: [{ addresses: ips.map((ip) => ({ ip })), ports: [{ name: 'http', protocol: 'TCP', port: 8080 }] }],
   };
 }

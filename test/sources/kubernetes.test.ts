@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServiceRecord } from '../../src/cluster/types';
 import { KubeConfigError } from '../../src/sources/kube-client';
-import { KubernetesSource } from '../../src/sources/kubernetes';
+import { KubernetesSource, UNMIRRORED } from '../../src/sources/kubernetes';
 import { FakeApiServer, type KubeObject } from '../support/fake-apiserver';
 import { endpoints, makeSource, namespace, pod, RecordingSink, service, headless, slice, waitFor, type Harness } from './kubernetes-harness';
 
@@ -167,6 +167,21 @@ test('an invalid object logs once with its field and keeps the previous record',
   await waitFor('fixed object applied', () => (sink.get('Service', 'default/web') as ServiceRecord).ports[0].port === 81);
 });
 
+test('only Endpoints without an EndpointSlice twin are watched: mirrored ones never reach the sink', async () => {
+  // A selector-less Service's Endpoints, mirrored into a slice by the control plane (no label),
+  // and one its owner opted out of mirroring (skip-mirror: the only place its addresses live).
+  fake.create('endpoints', endpoints('default', 'mirrored', ['10.244.7.1'], {}, true));
+  fake.create('endpoints', endpoints('default', 'unmirrored', ['10.244.7.2']));
+  const { source, sink } = start();
+  await source.start();
+  expect(sink.keys('EndpointSet').filter((k) => k.startsWith('endpoints:')).sort()).toEqual(['endpoints:default/unmirrored', 'endpoints:default/web']);
+  for (const r of fake.requests) if (r.resource === 'endpoints') expect(r.query.labelSelector).toBe(UNMIRRORED);
+  // Mirrored later (the label removed): the watch sees it leave.
+  await waitFor('watches open', () => fake.watching() === 4);
+  fake.update('endpoints', endpoints('default', 'unmirrored', ['10.244.7.2'], {}, true));
+  await waitFor('left the selection', () => !sink.view.EndpointSet.has('endpoints:default/unmirrored'));
+});
+
 test('lists are paged with limit/continue and every page lands in the one replaceKind', async () => {
   for (let i = 0; i < 7; i++) fake.create('services', service('paged', `s${i}`, { clusterIP: `10.96.2.${i + 1}` }));
   const { source, sink } = start({ pageSize: 3 });
@@ -192,6 +207,7 @@ test('label selectors: services (and their slices/endpoints) and namespaces', as
   expect(sink.keys('Namespace')).toEqual(['dns-on']);
   for (const r of fake.requests) {
     if (r.resource === 'namespaces') expect(r.query.labelSelector).toBe('dns=yes');
+    else if (r.resource === 'endpoints') expect(r.query.labelSelector).toBe(`tier=front,${UNMIRRORED}`);
     else expect(r.query.labelSelector).toBe('tier=front');
   }
 
