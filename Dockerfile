@@ -3,11 +3,16 @@
 # no npm, uid 65532). Build: docker build -t <registry>/clusterdns:<tag> .   (docs/deploy.md)
 #
 # Node 22 is an LTS line with a distroless image (nodejs22-debian12) and satisfies
-# package.json engines (>= 20.11); bump both stages at once with --build-arg NODE_MAJOR=24.
+# package.json engines (>= 20.19); bump both stages at once with --build-arg NODE_MAJOR=24.
+# The native UDP addon (native/, N-API: ABI-stable across Node versions) is compiled in the
+# build stage and copied beside dist/; without it the server falls back to node:dgram.
 ARG NODE_MAJOR=22
 
 FROM node:${NODE_MAJOR}-bookworm-slim AS build
 WORKDIR /app
+# node-gyp's toolchain for the native UDP addon.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
 # Dependencies first: this layer is reused while only sources change. --ignore-scripts because
 # the package's own `prepare` (tsc) would run before src/ is here; no production dependency
 # has an install script, and the one dev dependency that does (@parcel/watcher, jest's watch
@@ -16,7 +21,12 @@ COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npm run build && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
+COPY binding.gyp ./
+COPY native ./native
+# `npm run install` is the package's node-gyp rebuild with npm's own node-gyp on PATH; the image
+# must not silently fall back to dgram, so the addon's presence is checked.
+RUN npm run build && npm run install && test -f build/Release/clusterdns_udp.node \
+ && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM gcr.io/distroless/nodejs${NODE_MAJOR}-debian12:nonroot
 LABEL org.opencontainers.image.title="clusterdns" \
@@ -27,6 +37,7 @@ ENV NODE_ENV=production
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/build/Release/clusterdns_udp.node ./build/Release/clusterdns_udp.node
 # The demo snapshot and zone (npm start; useful for `docker run` without a cluster).
 COPY zones ./zones
 # nonroot of the distroless image, numeric so that runAsNonRoot can verify it.

@@ -8,6 +8,8 @@ import { Resolver, type ForwardPath } from './resolve/resolver';
 import { QueryHandler, type HandlerEvents } from './server/handler';
 import { QueryStats } from './server/stats';
 import { UdpListener } from './server/udp';
+import cluster from 'node:cluster';
+import { FastUdpListener, nativeUdpAvailable, nativeUdpUnavailableReason } from './server/fast-udp';
 import { TcpListener } from './server/tcp';
 import { startSource } from './sources/start';
 import type { KubernetesObserver } from './sources/kubernetes';
@@ -192,8 +194,15 @@ export async function startServer(opts: Options, log: Logger, hooks: Hooks = {})
     closers.push(() => src.close());
   }
 
-  const listeners: (UdpListener | TcpListener)[] = [];
+  const listeners: (UdpListener | FastUdpListener | TcpListener)[] = [];
   const ports: number[] = [];
+  // Batched native UDP (issue 6: measured 0.9-1.4x Knot on one core where node:dgram gave
+  // 0.5-0.6x; bench/micro/README.md). Workers then bind one SO_REUSEPORT socket each, which
+  // needs a fixed port: on port 0 (tests) each would get its own, so workers keep dgram there.
+  const native = opts.nativeUdp && nativeUdpAvailable();
+  if (opts.nativeUdp && !native) slog.info('using node:dgram for UDP', { reason: nativeUdpUnavailableReason() });
+  const udpFor = (addr: Options['listen'][number]) =>
+    native && !(cluster.isWorker && addr.port === 0) ? new FastUdpListener(addr, handler, onSocketError) : new UdpListener(addr, handler, onSocketError);
   const onSocketError = (e: Error) => errors.error(`socket:${(e as NodeJS.ErrnoException).code}`, `server: socket error: ${e.message}`);
   try {
     for (const addr of opts.listen) {
@@ -201,7 +210,7 @@ export async function startServer(opts: Options, log: Logger, hooks: Hooks = {})
       // numbers are allocated separately, so that TCP port may be taken (an ops endpoint
       // bound a moment earlier): try another UDP port then.
       for (let attempt = 1; ; attempt++) {
-        const udp = new UdpListener(addr, handler, onSocketError);
+        const udp = udpFor(addr);
         const port = await udp.listen();
         const tcp = new TcpListener({ host: addr.host, port }, handler, opts.tcp, onSocketError);
         try {

@@ -37,6 +37,7 @@ function serveCommand(): Command {
     .option('--upstream-timeout <ms>', 'read timeout of one upstream attempt (default 2000)')
     .option('--max-concurrent-forwards <n>', 'upstream queries in flight at most; excess REFUSED (default 1000)')
     .option('--no-cache', 'disable the answer cache for forwarded names')
+    .option('--no-native-udp', 'use node:dgram instead of the batched native UDP addon')
     .option('--cache-size <entries>', 'cache entries at most (default 10000)')
     .option('--serve-stale <seconds>', 'serve expired answers this long while upstreams fail (default 0: off)')
     .option('--health <host:port|off>', 'health endpoint (default :8080)')

@@ -67,7 +67,7 @@ export function flagName(key: string): string {
 }
 
 /** The commander keys this file maps (for cli.ts tests that every declared flag is covered). */
-export const FLAG_KEYS: readonly string[] = [...Object.keys(FLAGS), 'cache'];
+export const FLAG_KEYS: readonly string[] = [...Object.keys(FLAGS), 'cache', 'nativeUdp'];
 
 export function flagsToOptions(parsed: Record<string, unknown>): OptionsLayer {
   const layer: Record<string, unknown> = {};
@@ -76,6 +76,10 @@ export function flagsToOptions(parsed: Record<string, unknown>): OptionsLayer {
     if (value === undefined) continue;
     if (name === 'cache') {
       if (value === false) cache.enabled = false; // --no-cache
+      continue;
+    }
+    if (name === 'nativeUdp') {
+      if (value === false) layer.nativeUdp = false; // --no-native-udp
       continue;
     }
     const t = FLAGS[name];

@@ -1,3 +1,5 @@
+import { usableCpus } from './cpus';
+
 // Every setting of the server, with its default. Flags (cli.ts) and the config file
 // (config/file.ts) both produce a partial of this; validate.ts checks the merged result once,
 // before any socket opens (STYLE rule 9).
@@ -55,6 +57,11 @@ export interface Options {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   logQueries: boolean;
   workers: number;
+  /**
+   * Batched UDP through the native addon (native/: recvmmsg/sendmmsg, SO_REUSEPORT per worker)
+   * when it is built; false, or no addon, is node:dgram.
+   */
+  nativeUdp: boolean;
   /** Print a `dig` line to try after start-up (npm start). */
   demoHint: boolean;
 }
@@ -116,6 +123,8 @@ export const DEFAULTS: Options = {
   lameDuckMs: 5000,
   logLevel: 'info',
   logQueries: false,
-  workers: 1,
+  // Issue 6: one process per usable CPU (the cgroup quota in a pod, config/cpus.ts).
+  workers: usableCpus(),
+  nativeUdp: true,
   demoHint: false,
 };

@@ -77,6 +77,7 @@ export const FIELDS: Fields<Options> = {
   logLevel: oneOf(['debug', 'info', 'warn', 'error'] as const),
   logQueries: bool,
   workers: int(1, 256),
+  nativeUdp: bool,
   demoHint: bool,
 };
 

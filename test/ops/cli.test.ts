@@ -38,7 +38,8 @@ afterEach(async () => {
 });
 
 function startCli(args: string[]): Cli {
-  const proc = spawn(process.execPath, [CLI, 'serve', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  // One process: these tests read the single-process lifecycle's log lines.
+  const proc = spawn(process.execPath, [CLI, 'serve', '--workers', '1', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: LogLine[] = [];
   const stderr: string[] = [];
   let buf = '';

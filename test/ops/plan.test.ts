@@ -19,7 +19,7 @@ const rows: [string, Options, OptionsLayer, string[], string[]][] = [
   ['namespaces, reverse zones, zone files, log', snapshotRun, { namespaces: ['a'], reverseZones: ['10.in-addr.arpa'], zoneFiles: ['/z'], logLevel: 'debug', logQueries: true, lameDuckMs: 1 }, ['namespaces', 'reverseZones', 'zoneFiles', 'lameDuckMs', 'logLevel', 'logQueries'], []],
   ['listen and ops addresses need a restart', snapshotRun, { listen: [{ host: '0.0.0.0', port: 5353 }], metrics: null }, [], ['listen', 'metrics']],
   ['sources need a restart', apiRun, { kubeconfig: '/k', serviceSelector: 'a=b', startupTimeoutMs: 1 }, [], ['kubeconfig', 'serviceSelector', 'startupTimeoutMs']],
-  ['workers and tcp need a restart', snapshotRun, { workers: 2, tcp: { idleTimeoutMs: 1, maxConnections: 1 } }, [], ['tcp', 'workers']],
+  ['workers and tcp need a restart', snapshotRun, { workers: snapshotRun.workers + 1, tcp: { idleTimeoutMs: 1, maxConnections: 1 } }, [], ['tcp', 'workers']],
   ['demoHint is ignored', snapshotRun, { demoHint: true }, [], []],
   ['pods mode from a snapshot: in place', snapshotRun, { pods: 'verified' }, ['pods'], []],
   ['pods verified with the API: needs the pods watch, restart', apiRun, { pods: 'verified', ttl: 9 }, ['ttl'], ['pods']],
@@ -39,8 +39,8 @@ test.each(rows)('%s', (_name, running, layer, changed, restart) => {
 });
 
 test('the restart line names each setting with both values', () => {
-  const plan = planReload(snapshotRun, mergeOptions(snapshotRun, { workers: 3, listen: [{ host: '0.0.0.0', port: 5353 }] }));
-  expect(describeRestart(plan.restart)).toBe('listen (running [{"host":"0.0.0.0","port":53}], file asks [{"host":"0.0.0.0","port":5353}]); workers (running 1, file asks 3)');
+  const plan = planReload(snapshotRun, mergeOptions(snapshotRun, { workers: snapshotRun.workers + 2, listen: [{ host: '0.0.0.0', port: 5353 }] }));
+  expect(describeRestart(plan.restart)).toBe(`listen (running [{"host":"0.0.0.0","port":53}], file asks [{"host":"0.0.0.0","port":5353}]); workers (running ${snapshotRun.workers}, file asks ${snapshotRun.workers + 2})`);
 });
 
 test('setLevel on reload reaches stage loggers made before it', () => {

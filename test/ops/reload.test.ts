@@ -2,6 +2,7 @@
 // a bad one is refused with code, file, field and value while the running config keeps
 // serving; settings that need a restart are reported and left alone. The config directory is
 // laid out as kubelet mounts a ConfigMap (..data symlink swapped atomically).
+import { DEFAULTS } from '../../src/config/options';
 import fs from 'node:fs';
 import path from 'node:path';
 import { resolveOptions, type OptionsLayer } from '../../src/config/file';
@@ -148,13 +149,13 @@ test('restart-only settings are reported and not applied; the rest is; SIGHUP re
   cleanups.push(() => up.close());
   const { s, cm, lines } = await serve(`upstream: ["${up.key}"]\n`);
   const before = s.running.opts;
-  cm.write(`upstream: ["${up.key}"]\nworkers: 2\ntcp: { idleTimeoutMs: 3000 }\nlogQueries: true\nttl: 5\n`);
+  cm.write(`upstream: ["${up.key}"]\nworkers: ${DEFAULTS.workers + 1}\ntcp: { idleTimeoutMs: 3000 }\nlogQueries: true\nttl: 5\n`);
   await waitFor(() => reloads(lines).length >= 2, 3000, 'the reload and its warning');
   const [applied, warning] = reloads(lines);
   expect(applied).toMatchObject({ level: 'info', changed: ['ttl', 'logQueries'] });
   expect(warning).toMatchObject({ level: 'warn', code: 'CDNS_OPS_RESTART_REQUIRED', file: cm.file, settings: ['tcp', 'workers'].sort() });
   expect(warning.msg).toMatch(/NOT applied until restart: /);
-  expect(warning.msg).toContain('workers (running 1, file asks 2)');
+  expect(warning.msg).toContain(`workers (running ${DEFAULTS.workers}, file asks ${DEFAULTS.workers + 1})`);
   expect(s.running.opts.workers).toBe(before.workers);
   expect(s.running.opts.tcp).toEqual(before.tcp);
   expect(s.running.opts.ttl).toBe(5);

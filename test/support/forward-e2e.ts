@@ -201,7 +201,7 @@ export async function spawnCli(yaml: string, args: string[]): Promise<CliProcess
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clusterdns-cli-'));
   fs.writeFileSync(path.join(dir, 'snapshot.yaml'), yaml);
   const argv = [path.resolve(__dirname, '../../dist/cli.js'), 'serve', '--snapshot', path.join(dir, 'snapshot.yaml'), '--listen', '127.0.0.1:0',
-    '--health', 'off', '--ready', 'off', '--metrics', 'off', '--lame-duck', '0', ...(WORKERS > 1 ? ['--workers', String(WORKERS)] : []), ...args];
+    '--health', 'off', '--ready', 'off', '--metrics', 'off', '--lame-duck', '0', '--workers', String(Math.max(1, WORKERS)), ...args];
   const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
