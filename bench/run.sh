@@ -338,9 +338,9 @@ start_server() {
             --port="$p" --listen-address=$ADDR --user=root --group=root --pid-file="$RUN/dnsmasq/dnsmasq.pid" ;;
     clusterdns)
         local wf=""
-        if [ "$w" -gt 1 ]; then
-            if clusterdns_has --workers; then wf="--workers $w"; else log "clusterdns has no --workers yet: one process"; w=1; fi
-        fi
+        # Always explicit: the default is one worker per usable CPU, which would put two
+        # processes on the one pinned core.
+        if clusterdns_has --workers; then wf="--workers $w"; elif [ "$w" -gt 1 ]; then log "clusterdns has no --workers yet: one process"; w=1; fi
         # shellcheck disable=SC2046,SC2086
         launch clusterdns "$pin" "$lf" node "$ROOT/dist/cli.js" serve --snapshot "$DATA/snapshot.yaml" \
             --listen "$ADDR:$p" $(clusterdns_common) $wf $CLUSTERDNS_ARGS ;;
