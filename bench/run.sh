@@ -530,7 +530,7 @@ do_memory() {
     port_busy "$p" && die "port $p is in use by something else; set PORT_BASE"
     t0=$(date +%s%N)
     # shellcheck disable=SC2046,SC2086
-    node "$ROOT/dist/cli.js" serve --snapshot "$snap" --listen "$ADDR:$p" $(clusterdns_common) $CLUSTERDNS_ARGS >"$lf" 2>&1 &
+    node "$ROOT/dist/cli.js" serve --snapshot "$snap" --listen "$ADDR:$p" --workers 1 $(clusterdns_common) $CLUSTERDNS_ARGS >"$lf" 2>&1 &
     pid=$!; echo $pid >"$PIDS/memtest.pid"
     if ! wait_answer "$p" "$kn" A "$ki" "$START_TIMEOUT"; then
         tail -20 "$lf" >&2; stop_one memtest; die "clusterdns did not answer $kn within ${START_TIMEOUT}s"

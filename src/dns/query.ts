@@ -126,7 +126,7 @@ export function readQuery(msg: Buffer, q: ParsedQuery): ReadStatus {
 }
 
 /** Offset after a (possibly compressed) name in a record, or -1 when malformed. */
-function skipName(msg: Buffer, at: number): number {
+export function skipName(msg: Buffer, at: number): number {
   const len = msg.length;
   for (let guard = 0; guard < 128; guard++) {
     if (at >= len) return -1;

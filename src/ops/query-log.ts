@@ -3,14 +3,15 @@
 // the handler calls a shared no-op and no line, object or string is made per query.
 import { rcodeName, typeName } from '../dns/constants';
 import type { Logger } from './log';
+import type { QueryNamed } from '../server/handler';
 
-export type QueryLogFn = (proto: number, name: string, qtype: number, rcode: number) => void;
+export type QueryLogFn = (proto: number, q: QueryNamed, rcode: number) => void;
 
 const noQueryLog: QueryLogFn = () => {};
 
 /** The handler's `query` event: a no-op when `enabled` is false. */
 export function queryLog(enabled: boolean, log: Logger): QueryLogFn {
   if (!enabled) return noQueryLog;
-  return (proto, name, qtype, rcode) =>
-    log.info('query', { proto: proto === 1 ? 'tcp' : 'udp', name: name === '' ? '.' : `${name}.`, type: typeName(qtype), rcode: rcodeName(rcode) });
+  return (proto, q, rcode) =>
+    log.info('query', { proto: proto === 1 ? 'tcp' : 'udp', name: q.name === '' ? '.' : `${q.name}.`, type: typeName(q.qtype), rcode: rcodeName(rcode) });
 }

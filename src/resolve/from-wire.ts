@@ -2,19 +2,7 @@
 // same cache and response path as local ones (truncation per client, TTL decrement).
 import { HEADER_LEN, RCODE, TYPE } from '../dns/constants';
 import type { EncodedAnswer } from '../dns/encoded';
-
-/** Offset after a name in a message, or -1 when malformed. */
-function skipName(msg: Buffer, at: number): number {
-  for (let guard = 0; guard < 128; guard++) {
-    if (at >= msg.length) return -1;
-    const l = msg[at];
-    if (l === 0) return at + 1;
-    if ((l & 0xc0) === 0xc0) return at + 2 <= msg.length ? at + 2 : -1;
-    if (l > 63) return -1;
-    at += 1 + l;
-  }
-  return -1;
-}
+import { skipName } from '../dns/query';
 
 export interface WireAnswer {
   answer: EncodedAnswer;

@@ -8,6 +8,15 @@ import { ParsedQuery, readQuery, ReadStatus } from '../dns/query';
 import { Source, type Resolver } from '../resolve/resolver';
 import type { QueryStats } from './stats';
 
+/** The question of an answered query, as the query log reads it. */
+export interface QueryNamed {
+  readonly name: string;
+  readonly qtype: number;
+}
+
+/** For answers to queries whose question could not be read. */
+const NO_QUESTION: QueryNamed = { name: '', qtype: 0 };
+
 export const PROTO_UDP = 0;
 export const PROTO_TCP = 1;
 
@@ -15,7 +24,8 @@ export interface HandlerEvents {
   /** A link threw: our bug. Logged (rate-limited) and counted as coredns_panics_total. */
   panic(err: unknown): void;
   /** Per-query log line; a no-op unless query logging is on (chosen at start, STYLE rule 9). */
-  query(proto: number, name: string, qtype: number, rcode: number): void;
+  /** `q.name` is read only by a logger that is on: building it costs a string per query. */
+  query(proto: number, q: QueryNamed, rcode: number): void;
 }
 
 const noEvents: HandlerEvents = { panic() {}, query() {} };
@@ -50,11 +60,11 @@ export class QueryHandler {
     this.stats.request(proto, family, status === ReadStatus.OK ? q.qtype : 0, msg.length);
     if (status !== ReadStatus.OK) {
       const rcode = status === ReadStatus.NOTIMP ? RCODE.NOTIMP : RCODE.FORMERR;
-      return this.done(proto, errorResponse(msg, q.id, q.flags, q.questionEnd, rcode, q.edns), rcode, Source.ERROR, started, '', 0);
+      return this.done(proto, errorResponse(msg, q.id, q.flags, q.questionEnd, rcode, q.edns), rcode, Source.ERROR, started, NO_QUESTION);
     }
     if (q.edns && q.ednsVersion !== 0) {
       // RFC 6891 §6.1.3: an unknown EDNS version gets BADVERS, with our OPT.
-      return this.done(proto, errorResponse(msg, q.id, q.flags, q.questionEnd, RCODE.BADVERS, true), RCODE.BADVERS, Source.ERROR, started, q.name, q.qtype);
+      return this.done(proto, errorResponse(msg, q.id, q.flags, q.questionEnd, RCODE.BADVERS, true), RCODE.BADVERS, Source.ERROR, started, q);
     }
     const maxSize = proto === PROTO_TCP ? MAX_MESSAGE : q.edns ? Math.min(q.udpSize, this.maxUdp) : MIN_UDP_SIZE;
     let out: Buffer | Promise<Buffer>;
@@ -63,15 +73,15 @@ export class QueryHandler {
     } catch (err) {
       return this.fail(msg, proto, err, started);
     }
-    if (!(out instanceof Promise)) return this.done(proto, out, out[3] & 0xf, this.resolver.source, started, q.name, q.qtype);
+    if (!(out instanceof Promise)) return this.done(proto, out, out[3] & 0xf, this.resolver.source, started, q);
     const source = this.resolver.source;
     const s = { id: q.id, flags: q.flags, end: q.questionEnd, edns: q.edns, name: q.name, qtype: q.qtype };
     return out.then(
-      (b) => this.done(proto, b, b[3] & 0xf, source, started, s.name, s.qtype),
+      (b) => this.done(proto, b, b[3] & 0xf, source, started, s),
       (err) => {
         this.panics++;
         this.events.panic(err);
-        return this.done(proto, errorResponse(msg, s.id, s.flags, s.end, RCODE.SERVFAIL, s.edns), RCODE.SERVFAIL, Source.ERROR, started, s.name, s.qtype);
+        return this.done(proto, errorResponse(msg, s.id, s.flags, s.end, RCODE.SERVFAIL, s.edns), RCODE.SERVFAIL, Source.ERROR, started, s);
       },
     );
   }
@@ -80,12 +90,12 @@ export class QueryHandler {
     this.panics++;
     this.events.panic(err);
     const q = this.q;
-    return this.done(proto, errorResponse(msg, q.id, q.flags, q.questionEnd, RCODE.SERVFAIL, q.edns), RCODE.SERVFAIL, Source.ERROR, started, q.name, q.qtype);
+    return this.done(proto, errorResponse(msg, q.id, q.flags, q.questionEnd, RCODE.SERVFAIL, q.edns), RCODE.SERVFAIL, Source.ERROR, started, q);
   }
 
-  private done(proto: number, out: Buffer, rcode: number, source: number, started: number, name: string, qtype: number): Buffer {
-    this.stats.response(proto, qtype, rcode, source, out.length, (performance.now() - started) / 1000);
-    this.events.query(proto, name, qtype, rcode);
+  private done(proto: number, out: Buffer, rcode: number, source: number, started: number, q: QueryNamed): Buffer {
+    this.stats.response(proto, q.qtype, rcode, source, out.length, (performance.now() - started) / 1000);
+    this.events.query(proto, q, rcode);
     return out;
   }
 }

@@ -79,15 +79,21 @@ function readDocuments(file: string, text: string, out: ClusterObjects, errors: 
     }
     take(value, where, out, errors);
   };
+  let firstLine = 0;
   try {
     // A .json file is one JSON document: JSON.parse is the fastest reader of all.
     if (file.toLowerCase().endsWith('.json')) one(JSON.parse(text));
-    else loadAll(text, one, { filename: file });
+    else {
+      // One document at a time: js-yaml's loadAll builds every document of the stream before
+      // the first callback, which at 150,000 endpoints holds all raw objects at once.
+      for (const doc of yamlDocuments(text)) {
+        firstLine = doc.line;
+        loadAll(doc.text, one, { filename: file });
+      }
+    }
   } catch (e) {
     if (e instanceof YAMLException) {
-      // js-yaml parses the whole stream before the first callback: the document number comes
-      // from the `---` separators above the error's line.
-      const line = e.mark ? e.mark.line : -1;
+      const line = e.mark ? firstLine + e.mark.line : -1;
       const where = line >= 0 ? `doc ${documentAt(text, line)} line ${line + 1}` : `doc ${i + 1}`;
       errors.push(`CDNS_SNAPSHOT_YAML: ${file} ${where}: ${e.reason}`);
     } else if (e instanceof SyntaxError) {
@@ -96,6 +102,31 @@ function readDocuments(file: string, text: string, out: ClusterObjects, errors: 
       errors.push(`CDNS_SNAPSHOT_YAML: ${file} doc 1${line}: not valid JSON: ${e.message}`);
     } else throw e;
   }
+}
+
+/**
+ * The documents of a YAML stream, split at `---` lines. A `---` at the start of a line always
+ * starts a document in the files a snapshot holds (block scalars are indented), and a
+ * directive (`%YAML`) stays with the document it precedes.
+ */
+function* yamlDocuments(text: string): Generator<{ text: string; line: number }> {
+  const starts = [0];
+  const sep = /^---(?=\s|$)/gm;
+  for (let m = sep.exec(text); m !== null; m = sep.exec(text)) if (m.index > 0) starts.push(m.index);
+  let line = 0;
+  for (let k = 0; k < starts.length; k++) {
+    const end = k + 1 < starts.length ? starts[k + 1] : text.length;
+    const chunk = text.slice(starts[k], end);
+    // Comments before the first `---` are no document of their own.
+    if (k > 0 || /^(?!\s*(#|$|---\s*$|%))/m.test(chunk)) yield { text: chunk, line };
+    line += countLines(text, starts[k], end);
+  }
+}
+
+function countLines(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = text.indexOf('\n', from); i !== -1 && i < to; i = text.indexOf('\n', i + 1)) n++;
+  return n;
 }
 
 /** 1-based number of the YAML document holding a 0-based line. */
