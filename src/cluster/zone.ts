@@ -32,10 +32,13 @@ export class ClusterZone {
 
   answer(name: string, qtype: number): ChasedAnswer | null {
     if (this.contains(name)) return this.answerInZone(name, qtype);
-    if (name.endsWith('.in-addr.arpa') || name.endsWith('.ip6.arpa') || name === 'in-addr.arpa' || name === 'ip6.arpa') {
-      return answerReverse(this.ctx, name, qtype);
-    }
+    if (isReverse(name)) return answerReverse(this.ctx, name, qtype);
     return null;
+  }
+
+  /** Names this zone answers or may answer once the view changes: the zone and every reverse name. */
+  claims(name: string): boolean {
+    return this.contains(name) || isReverse(name);
   }
 
   private answerInZone(name: string, qtype: number): ChasedAnswer {
@@ -109,4 +112,8 @@ export class ClusterZone {
     const ips = svc ? svc.clusterIPs.filter((ip) => (ip.includes(':') ? 6 : 4) === fam) : [];
     return ips.length ? z.positive(ips.map((ip) => z.address(name, ip))) : z.nodata();
   }
+}
+
+function isReverse(name: string): boolean {
+  return name.endsWith('.in-addr.arpa') || name.endsWith('.ip6.arpa') || name === 'in-addr.arpa' || name === 'ip6.arpa';
 }

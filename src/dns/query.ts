@@ -1,7 +1,7 @@
 // The fast query reader: header, the one question, and the OPT record (RFC 1035 §4.1,
 // RFC 6891 §6). It fills one reused ParsedQuery per socket (STYLE rule 8: stable shape, no
 // per-packet object graph) and never throws on bad input: the outcome is a status code.
-import { CLASS_IN, HEADER_LEN, MIN_UDP_SIZE, OPCODE_QUERY, TYPE } from './constants';
+import { HEADER_LEN, MIN_UDP_SIZE, OPCODE_QUERY, TYPE } from './constants';
 
 export const enum ReadStatus {
   OK = 0,
@@ -151,8 +151,4 @@ function keyToName(key: string): string {
     at += 1 + l;
   }
   return s;
-}
-
-export function isClassIn(q: ParsedQuery): boolean {
-  return q.qclass === CLASS_IN;
 }

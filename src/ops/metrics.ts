@@ -15,13 +15,8 @@ import { BucketedHistogram, counterFamily, gaugeFamily, rcodeLabel, type EmitBuc
 import { DenialSplit } from './cache-split';
 import { FAIL_REASONS, ForwardStats, type UpstreamCounters } from './forward-stats';
 
-export interface CacheCounts {
-  /** Entries held now. */
-  size: number;
-  /** Lookups answered from the cache / not found or expired (since start, monotonic). */
-  hits: number;
-  misses: number;
-}
+import type { CacheCounts } from '../resolve/cache';
+export type { CacheCounts };
 
 export interface ClusterCounts {
   generation: number;
@@ -144,6 +139,10 @@ export class Metrics {
     counterFamily(reg, 'coredns_cache_misses_total', 'The count of cache misses. Deprecated, derive misses from cache hits/requests counters.', ['server', 'zones', 'view'], (emit) => {
       const c = v().cache;
       if (c !== null) emit(cacheLabels(), c.misses);
+    });
+    counterFamily(reg, 'coredns_cache_served_stale_total', 'The number of requests served from stale cache entries.', ['server', 'zones', 'view'], (emit) => {
+      const c = v().cache;
+      if (c !== null) emit(cacheLabels(), c.servedStale);
     });
     counterFamily(reg, 'coredns_cache_requests_total', 'The count of cache requests.', ['server', 'zones', 'view'], (emit) => {
       const c = v().cache;

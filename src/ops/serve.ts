@@ -182,7 +182,7 @@ function view(r: Running | null, forward: ForwardStats): MetricsView | Promise<M
   const s = r.store;
   return {
     stats: r.stats,
-    cache: c ? { size: c.size, hits: c.hits, misses: c.misses } : null,
+    cache: c ? c.counts() : null,
     panics: r.handler.panics,
     forward: r.forwarder || forward.upstreams.size > 0 ? forward : null,
     cluster: {

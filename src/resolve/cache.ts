@@ -19,10 +19,22 @@ export interface CacheEntry {
   ttl: number;
 }
 
+/** The cache's numbers for /metrics (summed over workers by the primary). */
+export interface CacheCounts {
+  /** Entries held now. */
+  size: number;
+  /** Lookups answered from the cache / not found or expired (since start, monotonic). */
+  hits: number;
+  misses: number;
+  /** Expired answers served while the upstreams failed (RFC 8767). */
+  servedStale: number;
+}
+
 export class AnswerCache {
   private readonly lru: LRUCache<string, CacheEntry>;
   hits = 0;
   misses = 0;
+  servedStale = 0;
 
   constructor(readonly opts: CacheOptions) {
     this.lru = new LRUCache({ max: Math.max(1, opts.maxEntries) });
@@ -30,6 +42,10 @@ export class AnswerCache {
 
   get size(): number {
     return this.lru.size;
+  }
+
+  counts(): CacheCounts {
+    return { size: this.lru.size, hits: this.hits, misses: this.misses, servedStale: this.servedStale };
   }
 
   /** The entry for a key if present, fresh or not: the caller decides (stale serving). */

@@ -5,7 +5,7 @@
 // rcode each outcome gets.
 import * as dnsPacket from 'dns-packet';
 import { CLASS_IN, RCODE, TYPE } from '../dns/constants';
-import { buildResponse, emptyAnswer, encodeAnswer, type EncodedAnswer, type QueryShape } from '../dns/encoded';
+import { buildResponse, encodeAnswer, REFUSED, SERVFAIL, type EncodedAnswer, type QueryShape } from '../dns/encoded';
 import type { AnswerSet, Record } from '../dns/records';
 import type { ParsedQuery } from '../dns/query';
 import type { ChasedAnswer } from '../cluster/context';
@@ -21,10 +21,15 @@ export const enum Source {
   FORWARD = 3,
   ERROR = 4,
 }
-export const SOURCE_NAMES = ['cache', 'kubernetes', 'file', 'forward', ''];
 
 export interface LocalZone {
   answer(name: string, qtype: number): ChasedAnswer | null;
+  /**
+   * Whether the zone could answer this name after a change of the view, though it passed it
+   * on now (reverse names under the default catch-all): an upstream answer for such a name is
+   * cached only for the current generation.
+   */
+  claims(name: string): boolean;
 }
 export interface StaticZones {
   /** The zone serving the name, or null. */
@@ -36,11 +41,6 @@ export interface ForwardPath {
   /** False for a name whose every query must reach resolve() (the loop probe). */
   shareable?(qnameLower: string): boolean;
 }
-export interface ResolveObserver {
-  cacheHit(): void;
-  cacheMiss(): void;
-  servedStale(): void;
-}
 
 
 export interface ResolverParts {
@@ -50,13 +50,10 @@ export interface ResolverParts {
   cache: AnswerCache | null;
   /** Moves whenever the cluster view or a static zone changes. */
   generation: () => number;
-  observer?: ResolveObserver;
   maxLocalAnswers?: number;
   now?: () => number;
 }
 
-const REFUSED = emptyAnswer(RCODE.REFUSED);
-const SERVFAIL = emptyAnswer(RCODE.SERVFAIL);
 /** RFC 8767 §4: stale answers go out with a 30 s TTL. */
 const STALE_TTL = 30;
 /** Bound on CNAME hops inside our own zones (RFC 1034 §3.6.2 loop protection). */
@@ -97,13 +94,11 @@ export class Resolver {
       if (e !== undefined && now < e.expiresAt && (e.generation === 0 || e.generation === gen)) {
         e.hits++;
         cache.hits++;
-        this.parts.observer?.cacheHit();
         this.source = Source.CACHE;
         this.maybePrefetch(msg, q, e, now);
         return buildResponse(msg, q, e.answer, maxSize, Math.floor((now - e.storedAt) / 1000));
       }
       cache.misses++;
-      this.parts.observer?.cacheMiss();
     }
     if (q.plainName) {
       const cluster = this.parts.cluster?.answer(q.name, q.qtype) ?? null;
@@ -124,12 +119,12 @@ export class Resolver {
     }
     this.source = Source.FORWARD;
     const shape = copyShape(q);
-    const passedOn = q.name.endsWith('.arpa') ? gen : 0;
+    const passedOn = this.parts.cluster?.claims(q.name) ? gen : 0;
     return this.forwardEntry(msg, q.key, q.name, q.qtype, shape.questionEnd, passedOn).then(
       (e) => buildResponse(msg, shape, e.answer, maxSize, Math.floor((this.now() - e.storedAt) / 1000)),
       (err: { code?: string; stale?: CacheEntry }) => {
         if (err.stale) {
-          this.parts.observer?.servedStale();
+          this.parts.cache!.servedStale++;
           return buildResponse(msg, shape, withTtl(err.stale.answer, STALE_TTL), maxSize);
         }
         return buildResponse(msg, shape, err.code === 'CDNS_UPSTREAM_OVERLOADED' ? REFUSED : SERVFAIL, maxSize);

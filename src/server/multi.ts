@@ -100,7 +100,7 @@ async function view(p: Primary, o: Options): Promise<MetricsView> {
   const s = p.store;
   return {
     stats: c.stats,
-    cache: o.cache.enabled ? { size: c.cacheSize, hits: c.cacheHits, misses: c.cacheMisses } : null,
+    cache: c.cache,
     panics: c.panics,
     forward: c.forward.upstreams.size > 0 ? c.forward : null,
     cluster: {

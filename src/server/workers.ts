@@ -15,6 +15,7 @@ import { ForwardStats, type ForwardSnapshot } from '../ops/forward-stats';
 import { upstreamObserver } from '../ops/upstream-log';
 import { Consolidator } from '../ops/log';
 import type { SourceHooks } from '../sources/start';
+import type { CacheCounts } from '../resolve/cache';
 
 type SinkOp = 'upsert' | 'remove' | 'replaceKind' | 'replaceAll' | 'markSynced';
 
@@ -36,9 +37,8 @@ export type ToPrimary =
 export interface WorkerReport {
   stats: StatsSnapshot;
   forward: ForwardSnapshot;
-  cacheSize: number;
-  cacheHits: number;
-  cacheMisses: number;
+  /** null with the cache off. */
+  cache: CacheCounts | null;
   panics: number;
 }
 
@@ -93,7 +93,7 @@ export interface Primary {
   /** Bound ports as the first worker reported them. */
   ports(): Promise<number[]>;
   /** Counters summed over workers (workers that do not answer within 1 s are left out). */
-  collect(): Promise<{ stats: QueryStats; forward: ForwardStats; cacheSize: number; cacheHits: number; cacheMisses: number; panics: number }>;
+  collect(): Promise<{ stats: QueryStats; forward: ForwardStats; cache: CacheCounts | null; panics: number }>;
   /** The primary's cluster view (for /metrics). */
   store: ClusterStore;
   reload(): void;
@@ -170,7 +170,7 @@ export async function startPrimary(opts: Options, log: Logger, hooks: SourceHook
     async collect() {
       const id = nextId++;
       const total = new QueryStats();
-      const agg = { stats: total, forward: new ForwardStats(), cacheSize: 0, cacheHits: 0, cacheMisses: 0, panics: 0 };
+      const agg: Awaited<ReturnType<Primary['collect']>> = { stats: total, forward: new ForwardStats(), cache: null, panics: 0 };
       const expected = [...workers].filter((w) => w.isConnected());
       await new Promise<void>((resolve) => {
         let left = expected.length;
@@ -179,9 +179,7 @@ export async function startPrimary(opts: Options, log: Logger, hooks: SourceHook
         pendingStats.set(id, (m) => {
           total.add(m.stats);
           agg.forward.add(m.forward);
-          agg.cacheSize += m.cacheSize;
-          agg.cacheHits += m.cacheHits;
-          agg.cacheMisses += m.cacheMisses;
+          if (m.cache) agg.cache = addCounts(agg.cache, m.cache);
           agg.panics += m.panics;
           if (--left === 0) {
             clearTimeout(timer);
@@ -230,9 +228,7 @@ export async function runWorker(opts: Options, log: Logger): Promise<void> {
       const report: WorkerReport = {
         stats: r ? r.stats.snapshot() : new QueryStats().snapshot(),
         forward: forward.snapshot(),
-        cacheSize: r?.cache?.size ?? 0,
-        cacheHits: r?.cache?.hits ?? 0,
-        cacheMisses: r?.cache?.misses ?? 0,
+        cache: r?.cache?.counts() ?? null,
         panics: r?.handler.panics ?? 0,
       };
       process.send!({ t: 'stats', id: m.id, report } satisfies ToPrimary);
@@ -263,6 +259,11 @@ export async function runWorker(opts: Options, log: Logger): Promise<void> {
     return;
   }
   process.send!({ t: 'listening', ports: running.ports } satisfies ToPrimary);
+}
+
+function addCounts(a: CacheCounts | null, b: CacheCounts): CacheCounts {
+  if (a === null) return { ...b };
+  return { size: a.size + b.size, hits: a.hits + b.hits, misses: a.misses + b.misses, servedStale: a.servedStale + b.servedStale };
 }
 
 function applyConfig(running: Running, next: Options): void {

@@ -205,7 +205,7 @@ test('rendered from the view it is given: a primary summing worker snapshots', a
   const fsum = new ForwardStats();
   fsum.add(fa.snapshot());
   fsum.add(fa.snapshot());
-  const view: MetricsView = { stats: sum, cache: { size: 3, hits: 5, misses: 2 }, panics: 1, forward: fsum, cluster: null, plugins: ['kubernetes'] };
+  const view: MetricsView = { stats: sum, cache: { size: 3, hits: 5, misses: 2, servedStale: 0 }, panics: 1, forward: fsum, cluster: null, plugins: ['kubernetes'] };
   const m = new Metrics({ server: () => 'dns://:53', read: async () => view, processMetrics: false });
   m.observeProgramming('headless_with_selector', 0.3);
   m.kubernetesObserver().programmingLatency(2);

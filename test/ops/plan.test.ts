@@ -75,15 +75,15 @@ test('cache success/denial split: follows the NXDOMAIN share of forwarded answer
   };
   forwarded(0, 3);
   forwarded(3, 1); // a quarter of upstream answers are NXDOMAIN
-  split.update({ size: 8, hits: 100, misses: 4 }, stats);
+  split.update({ size: 8, hits: 100, misses: 4, servedStale: 0 }, stats);
   expect(split.share).toBe(0.25);
   expect([split.success, split.denial]).toEqual([75, 25]);
   forwarded(3, 4); // this interval: all NXDOMAIN
-  split.update({ size: 8, hits: 120, misses: 8 }, stats);
+  split.update({ size: 8, hits: 120, misses: 8, servedStale: 0 }, stats);
   expect([split.success, split.denial]).toEqual([75, 45]);
-  split.update({ size: 8, hits: 50, misses: 8 }, stats); // a worker restarted: flat, then from there
+  split.update({ size: 8, hits: 50, misses: 8, servedStale: 0 }, stats); // a worker restarted: flat, then from there
   expect([split.success, split.denial]).toEqual([75, 45]);
-  split.update({ size: 8, hits: 60, misses: 8 }, stats);
+  split.update({ size: 8, hits: 60, misses: 8, servedStale: 0 }, stats);
   expect(split.success + split.denial).toBe(130);
   expect(split.success).toBeGreaterThanOrEqual(75);
   expect(split.denial).toBeGreaterThanOrEqual(45);

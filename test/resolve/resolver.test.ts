@@ -16,7 +16,12 @@ function setup(o: { cache?: Partial<CacheOptions> | null; forwarder?: boolean; z
   const cluster = new FakeZone();
   const fwd = new FakeForward();
   const cache = o.cache === null ? null : new AnswerCache({ ...DEFAULTS.cache, ...(o.cache ?? {}) });
-  const events = { hit: 0, miss: 0, stale: 0 };
+  // The cache's own counters (what /metrics reads).
+  const events = {
+    get hit() { return cache?.hits ?? 0; },
+    get miss() { return cache?.misses ?? 0; },
+    get stale() { return cache?.servedStale ?? 0; },
+  };
   const parts: ResolverParts = {
     cluster,
     zones: o.zones ?? null,
@@ -24,7 +29,6 @@ function setup(o: { cache?: Partial<CacheOptions> | null; forwarder?: boolean; z
     cache,
     generation: () => gen,
     now: () => now,
-    observer: { cacheHit: () => events.hit++, cacheMiss: () => events.miss++, servedStale: () => events.stale++ },
   };
   const r = new Resolver(parts);
   /** Resolve one query; `sync` tells whether it was answered in the same tick. */

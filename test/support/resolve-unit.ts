@@ -82,6 +82,11 @@ export class FakeZone {
     this.calls++;
     return this.answers.get(`${name} ${qtype}`) ?? null;
   }
+  /** Suffixes this zone may answer later though it passes them now (as the reverse catch-all). */
+  readonly claimed = ['.arpa'];
+  claims(name: string): boolean {
+    return this.claimed.some((s) => name.endsWith(s));
+  }
 }
 
 export const positiveSet = (answers: AnswerSet['answers'], extra: Partial<ChasedAnswer> = {}): ChasedAnswer => ({
