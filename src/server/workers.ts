@@ -90,7 +90,7 @@ export function currentObjects(store: ClusterStore): ClusterObjects {
 export interface Primary {
   /** Synced, and every worker is listening. */
   ready(): boolean;
-  /** Bound ports as the first worker reported them. */
+  /** Bound ports, once every worker is listening. */
   ports(): Promise<number[]>;
   /** Counters summed over workers (workers that do not answer within 1 s are left out). */
   collect(): Promise<{ stats: QueryStats; forward: ForwardStats; cache: CacheCounts | null; panics: number }>;
@@ -109,10 +109,10 @@ export async function startPrimary(opts: Options, log: Logger, hooks: SourceHook
   const workers = new Set<Worker>();
   const listening = new Set<Worker>();
   let stopping = false;
-  let firstPorts: (ports: number[]) => void = () => {};
+  let allListening: (ports: number[]) => void = () => {};
   let startFailed: (e: Error) => void = () => {};
   const portsKnown = new Promise<number[]>((resolve, reject) => {
-    firstPorts = resolve;
+    allListening = resolve;
     startFailed = reject;
   });
   let everListened = false;
@@ -141,7 +141,8 @@ export async function startPrimary(opts: Options, log: Logger, hooks: SourceHook
       if (m.t === 'listening') {
         listening.add(w);
         everListened = true;
-        firstPorts(m.ports);
+        // Start-up is over when every worker listens (later calls, after a restart, do nothing).
+        if (listening.size === opts.workers) allListening(m.ports);
       } else if (m.t === 'failed') {
         // A worker that cannot start (port in use, bad upstream option) will not start on a
         // second try either: before any worker listened, that is the process's start-up error.

@@ -1,0 +1,103 @@
+// Issue 6 on a fixed port, as in a pod: with --workers 2 each worker binds its own
+// SO_REUSEPORT socket through the native addon (the kernel spreads datagrams), the primary
+// says "serving" only once every worker listens, and /ready agrees. (On port 0, which the
+// other multi-process tests use, workers share node:dgram's socket instead: app.ts.)
+import { spawn, type ChildProcess } from 'node:child_process';
+import dgram from 'node:dgram';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import { queryUdp, snapshotDir } from '../support/server';
+import { nativeUdpAvailable, nativeUdpUnavailableReason } from '../../src/server/fast-udp';
+
+/** A port free for both UDP and TCP on 127.0.0.1 (picked by the kernel, then released). */
+async function freePort(): Promise<number> {
+  for (;;) {
+    const srv = net.createServer();
+    const port = await new Promise<number>((r) => srv.listen(0, '127.0.0.1', () => r((srv.address() as net.AddressInfo).port)));
+    const udp = dgram.createSocket('udp4');
+    const ok = await new Promise<boolean>((r) => {
+      udp.once('error', () => r(false));
+      udp.bind(port, '127.0.0.1', () => r(true));
+    });
+    await new Promise<void>((r) => srv.close(() => r()));
+    if (ok) {
+      await new Promise<void>((r) => udp.close(() => r()));
+      return port;
+    }
+    udp.close();
+  }
+}
+
+/** UDP sockets bound to 127.0.0.1:port, from the kernel's table. */
+function udpSocketsOn(port: number): number {
+  const hex = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  return fs.readFileSync('/proc/net/udp', 'utf8').split('\n').filter((l) => l.trim().split(/\s+/)[1] === hex).length;
+}
+
+function get(port: number, p: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path: p }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    }).on('error', reject);
+  });
+}
+
+const YAML = `
+apiVersion: v1
+kind: Service
+metadata: { name: web, namespace: default }
+spec: { clusterIP: 10.96.0.30, ports: [{ name: http, port: 80 }] }
+`;
+
+let child: ChildProcess;
+let dir: string;
+let dnsPort: number;
+let readyPort: number;
+
+beforeAll(async () => {
+  // This is the path pods run: the addon must be there (CI builds it with npm ci).
+  if (!nativeUdpAvailable()) throw new Error(`native UDP addon not available: ${nativeUdpUnavailableReason()}`);
+  dir = snapshotDir(YAML);
+  dnsPort = await freePort();
+  readyPort = await freePort();
+  child = spawn(process.execPath, [path.resolve(__dirname, '../../dist/cli.js'), 'serve', '--snapshot', path.join(dir, 'snapshot.yaml'),
+    '--listen', `127.0.0.1:${dnsPort}`, '--workers', '2', '--health', 'off', '--metrics', 'off', '--ready', `127.0.0.1:${readyPort}`,
+    '--upstream', '127.0.0.1:9', '--lame-duck', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`no start-up line:\n${out}`)), 15000);
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('"msg":"clusterdns serving"')) {
+        clearTimeout(t);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`exited ${code}:\n${out}`)));
+  });
+});
+
+afterAll(async () => {
+  if (child && child.exitCode === null) {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('"serving" means every worker listens: /ready is 200 at once, and each worker has its own UDP socket', async () => {
+  expect(await get(readyPort, '/ready')).toBe(200);
+  // Two SO_REUSEPORT sockets; workers sharing one dgram handle would show a single entry.
+  expect(udpSocketsOn(dnsPort)).toBe(2);
+});
+
+test('queries spread by the kernel over both sockets are all answered', async () => {
+  const answers = await Promise.all(Array.from({ length: 200 }, () => queryUdp(dnsPort, { name: 'web.default.svc.cluster.local', type: 'A' })));
+  expect(new Set(answers.map((a) => (a.answers?.[0] as { data?: string } | undefined)?.data))).toEqual(new Set(['10.96.0.30']));
+});
