@@ -5,19 +5,10 @@
 // more forwards in flight than maxConcurrentForwards are REFUSED (SPEC §4, CoreDNS forward).
 import { ask, rcode, rrs } from '../support/dns-e2e';
 import { startTestServer, type TestServer } from '../support/server';
-import { allListening, A, sleep, startZoneUpstream, timed, udpAsk, WORKERS, type Asked, type Canned, type ZoneUpstream } from '../support/forward-e2e';
+import { allListening, A, sleep, startZoneUpstream, timed, udpAsk, WORKERS, type Asked, type Canned, type ZoneUpstream, WEB_CLUSTER } from '../support/forward-e2e';
 
 const T = 300; // upstreamTimeoutMs
-const CLUSTER = `
-apiVersion: v1
-kind: Namespace
-metadata: { name: default }
----
-apiVersion: v1
-kind: Service
-metadata: { name: web, namespace: default }
-spec: { clusterIP: 10.96.12.34, ports: [{ name: http, port: 80, protocol: TCP }] }
-`;
+const CLUSTER = WEB_CLUSTER;
 const CLUSTER_NAME = 'web.default.svc.cluster.local';
 
 const rcodeOf = (p: { rcode?: string } | null) => (p === null ? 'no reply' : (p.rcode ?? 'NOERROR'));

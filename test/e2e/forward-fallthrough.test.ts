@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ask, rcode, rrs, section } from '../support/dns-e2e';
 import { startTestServer, type TestServer } from '../support/server';
-import { allListening, A, askEach, RCODE_NXDOMAIN, soa, startZoneUpstream, timed, WORKERS, type ZoneUpstream } from '../support/forward-e2e';
+import { allListening, A, askEach, RCODE_NXDOMAIN, soa, startZoneUpstream, timed, WORKERS, type ZoneUpstream, WEB_CLUSTER } from '../support/forward-e2e';
 
 const T = 300;
 const Z = 'default.svc.cluster.local';
@@ -18,16 +18,7 @@ kind: Service
 metadata: { name: ${name}, namespace: default }
 spec: { type: ExternalName, externalName: ${target} }
 `;
-const CLUSTER = `
-apiVersion: v1
-kind: Namespace
-metadata: { name: default }
----
-apiVersion: v1
-kind: Service
-metadata: { name: web, namespace: default }
-spec: { clusterIP: 10.96.12.34, ports: [{ name: http, port: 80, protocol: TCP }] }
-${ext('ext', 'www.example.org')}${ext('ext-alias', 'alias.example.org')}${ext('ext-nx', 'gone.example.org')}${ext('ext-silent', 'silent.example.org')}${ext('ext-in', `web.${Z}`)}${ext('ext-api', 'api.example.org')}`;
+const CLUSTER = `${WEB_CLUSTER}${ext('ext', 'www.example.org')}${ext('ext-alias', 'alias.example.org')}${ext('ext-nx', 'gone.example.org')}${ext('ext-silent', 'silent.example.org')}${ext('ext-in', `web.${Z}`)}${ext('ext-api', 'api.example.org')}`;
 
 const ZONE = `$ORIGIN example.com.
 $TTL 300

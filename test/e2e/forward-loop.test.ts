@@ -6,20 +6,11 @@
 import { FakeUpstream } from '../support/fake-upstream';
 import { ask, rcode, rrs } from '../support/dns-e2e';
 import { startTestServer, udpRaw, type TestServer } from '../support/server';
-import { allListening, replyTo, sleep, spawnCli, timed, WORKERS, RCODE_NXDOMAIN } from '../support/forward-e2e';
+import { allListening, replyTo, sleep, spawnCli, timed, WORKERS, RCODE_NXDOMAIN, WEB_CLUSTER } from '../support/forward-e2e';
 
 const T = 400; // upstreamTimeoutMs
 const CAP = 100; // relays at most, per test
-const CLUSTER = `
-apiVersion: v1
-kind: Namespace
-metadata: { name: default }
----
-apiVersion: v1
-kind: Service
-metadata: { name: web, namespace: default }
-spec: { clusterIP: 10.96.12.34, ports: [{ name: http, port: 80, protocol: TCP }] }
-`;
+const CLUSTER = WEB_CLUSTER;
 
 interface Relay {
   fake: FakeUpstream;

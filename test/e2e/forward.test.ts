@@ -7,19 +7,10 @@ import dgram from 'node:dgram';
 import * as dnsPacket from 'dns-packet';
 import { dig, encodeQuery, startTestServer, tcpRaw, udpRaw, type TestServer } from '../support/server';
 import { ask, headerOf, rcode, rrs, section } from '../support/dns-e2e';
-import { allListening, A, ttls, RCODE_NXDOMAIN, RCODE_SERVFAIL, replyTo, soa, startZoneUpstream, timed, WORKERS, type Asked, type ZoneUpstream } from '../support/forward-e2e';
+import { allListening, A, ttls, RCODE_NXDOMAIN, RCODE_SERVFAIL, replyTo, soa, startZoneUpstream, timed, WORKERS, type Asked, type ZoneUpstream, WEB_CLUSTER } from '../support/forward-e2e';
 
 const TIMEOUT_MS = 600;
-const CLUSTER = `
-apiVersion: v1
-kind: Namespace
-metadata: { name: default }
----
-apiVersion: v1
-kind: Service
-metadata: { name: web, namespace: default }
-spec: { clusterIP: 10.96.12.34, ports: [{ name: http, port: 80, protocol: TCP }] }
-`;
+const CLUSTER = WEB_CLUSTER;
 
 const BIG = 60;
 const bigAnswers = (name: string) => Array.from({ length: BIG }, (_, i) => A(name, `10.1.0.${i + 1}`));

@@ -4,19 +4,10 @@
 // answered before any stub, even one that covers its reverse addresses.
 import { ask, rcode, rrs } from '../support/dns-e2e';
 import { startTestServer, type TestServer } from '../support/server';
-import { allListening, A, askEach, startZoneUpstream, timed, WORKERS, type ZoneUpstream } from '../support/forward-e2e';
+import { allListening, A, askEach, startZoneUpstream, timed, WORKERS, type ZoneUpstream, WEB_CLUSTER } from '../support/forward-e2e';
 
 const T = 300;
-const CLUSTER = `
-apiVersion: v1
-kind: Namespace
-metadata: { name: default }
----
-apiVersion: v1
-kind: Service
-metadata: { name: web, namespace: default }
-spec: { clusterIP: 10.96.12.34, ports: [{ name: http, port: 80, protocol: TCP }] }
-`;
+const CLUSTER = WEB_CLUSTER;
 
 /** An upstream answering every A question with `ip` (so the answer says who answered), PTR with `ptr`. */
 const identified = (ip: string, ptr = 'host.example') =>

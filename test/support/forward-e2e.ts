@@ -252,3 +252,15 @@ export async function allListening(up: ZoneUpstream | FakeUpstream, n = WORKERS,
     await sleep(20);
   }
 }
+
+/** The cluster every forwarding test serves beside its upstreams: one Service, web.default (10.96.12.34). */
+export const WEB_CLUSTER = `
+apiVersion: v1
+kind: Namespace
+metadata: { name: default }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: web, namespace: default }
+spec: { clusterIP: 10.96.12.34, ports: [{ name: http, port: 80, protocol: TCP }] }
+`;
