@@ -139,6 +139,16 @@ export function skipName(msg: Buffer, at: number): number {
   return -1;
 }
 
+/**
+ * The cache key of (name, type) built from text, for names the server asks about itself (a
+ * chased CNAME target): the same string readQuery makes from the wire, so both share entries.
+ */
+export function cacheKey(nameLower: string, qtype: number): string {
+  let k = '';
+  if (nameLower !== '') for (const l of nameLower.split('.')) k += String.fromCharCode(l.length) + l;
+  return k + String.fromCharCode(qtype >> 8, qtype & 0xff);
+}
+
 /** The dotted name of a key (wire labels, then two bytes of qtype). */
 function keyToName(key: string): string {
   let s = '';

@@ -7,7 +7,7 @@ import * as dnsPacket from 'dns-packet';
 import { CLASS_IN, RCODE, TYPE } from '../dns/constants';
 import { buildResponse, encodeAnswer, REFUSED, SERVFAIL, type EncodedAnswer, type QueryShape } from '../dns/encoded';
 import type { AnswerSet, Record } from '../dns/records';
-import type { ParsedQuery } from '../dns/query';
+import { cacheKey, type ParsedQuery } from '../dns/query';
 import type { ChasedAnswer } from '../cluster/context';
 import type { AnswerCache, CacheEntry } from './cache';
 import { answerFromWire } from './from-wire';
@@ -230,7 +230,7 @@ export class Resolver {
       external = true;
       try {
         // The same key a client's own query for the target has: one cache for both.
-        const key = keyFor(target, qtype);
+        const key = cacheKey(target, qtype);
         const hit = this.parts.cache?.peek(key);
         const fresh = hit !== undefined && this.now() < hit.expiresAt && (hit.generation === 0 || hit.generation === gen);
         const e = fresh ? hit : await this.forwardEntry(queryFor(target, qtype), key, target, qtype, 12 + nameLen(target) + 4);
@@ -267,13 +267,6 @@ function withTtl(a: EncodedAnswer, ttl: number): EncodedAnswer {
 
 function nameLen(name: string): number {
   return name === '' ? 1 : Buffer.byteLength(name, 'latin1') + 2;
-}
-
-/** The cache key of (name, type), as dns/query.ts builds it from the wire: lower-case labels, then the type. */
-function keyFor(name: string, qtype: number): string {
-  let k = '';
-  if (name !== '') for (const l of name.toLowerCase().split('.')) k += String.fromCharCode(l.length) + l;
-  return k + String.fromCharCode(qtype >> 8, qtype & 0xff);
 }
 
 /** A recursive query (RD) for a chased name; written by hand so any numeric type goes out as is. */

@@ -2,7 +2,7 @@
 // Every row is a wire message and what the reader makes of it; malformed input is a status,
 // never a throw.
 import * as dnsPacket from 'dns-packet';
-import { ParsedQuery, readQuery, ReadStatus } from '../../src/dns/query';
+import { cacheKey, ParsedQuery, readQuery, ReadStatus } from '../../src/dns/query';
 import { header, opt, typeClass, u16, wireName } from '../support/dns-e2e';
 
 const q = (name: string, type: dnsPacket.RecordType = 'A', o: { edns?: number; id?: number; klass?: string } = {}) =>
@@ -137,4 +137,15 @@ test('class is read, not judged here (the resolver refuses non-IN)', () => {
   const { status, q: p } = read(q('version.bind', 'TXT', { klass: 'CH' }));
   expect(status).toBe(ReadStatus.OK);
   expect(p.qclass).toBe(3);
+});
+
+test.each([
+  ['web.default.svc.cluster.local', 'A', 1],
+  ['WeB.Example.ORG', 'AAAA', 28],
+  ['example.org', 'UNKNOWN_65', 65], // HTTPS, which dns-packet has no name for
+  ['', 'NS', 2],
+])('cacheKey(%s, %s) is the key readQuery makes from the wire (a chase and a client share entries)', (name, type, code) => {
+  const { status, q: p } = read(q(name, type as never));
+  expect(status).toBe(ReadStatus.OK);
+  expect(cacheKey(name.toLowerCase(), code)).toBe(p.key);
 });
