@@ -15,7 +15,8 @@ import type { Options } from '../config/options';
 import { startServer, type Running } from '../app';
 import { QueryStats } from '../server/stats';
 import { ForwardStats } from './forward-stats';
-import { startOps, text, type OpsServer } from './http';
+import type { OpsServer } from './http';
+import { startEndpoints } from './endpoints';
 import { Consolidator, type Logger } from './log';
 import { enabledPlugins, Metrics, type MetricsView } from './metrics';
 import { ConfigReloader, type ReloadOutcome } from './reload';
@@ -62,35 +63,9 @@ export async function startServing(opts: Options, log: Logger, serve: ServeOptio
     processMetrics: serve.processMetrics ?? opts.metrics !== null,
   });
 
-  const { servers: ops, ports } = await startOps([
-    {
-      addr: opts.health,
-      path: '/health',
-      route: (_q, res) => {
-        const t = performance.now();
-        text(res, 200, 'OK');
-        metrics.observeHealth((performance.now() - t) / 1000);
-      },
-    },
-    {
-      addr: opts.ready,
-      path: '/ready',
-      route: (_q, res) => {
-        if (lameDuck) text(res, 503, 'shutting down');
-        else if (running === null || !running.synced()) text(res, 503, 'not synced');
-        else text(res, 200, 'OK');
-      },
-    },
-    {
-      addr: opts.metrics,
-      path: '/metrics',
-      route: async (_q, res) => {
-        const body = await metrics.render();
-        res.writeHead(200, { 'content-type': metrics.contentType }).end(body);
-      },
-    },
-  ]);
-  const opsPorts = { health: ports['/health'] ?? 0, ready: ports['/ready'] ?? 0, metrics: ports['/metrics'] ?? 0 };
+  const { servers: ops, ports: opsPorts } = await startEndpoints(opts, metrics, () =>
+    lameDuck ? 'shutting down' : running === null || !running.synced() ? 'not synced' : null,
+  );
 
   const ulog = log.stage('upstream');
   const upstreamErrors = new Consolidator(ulog);

@@ -5,7 +5,7 @@
 import type { Options } from '../config/options';
 import type { OptionsLayer } from '../config/file';
 import type { Logger } from '../ops/log';
-import { startOps, text } from '../ops/http';
+import { startEndpoints } from '../ops/endpoints';
 import { enabledPlugins, Metrics, type MetricsView } from '../ops/metrics';
 import { ConfigReloader } from '../ops/reload';
 import { startPrimary, type Primary } from './workers';
@@ -19,22 +19,9 @@ export async function runMulti(opts: Options, log: Logger, flags: OptionsLayer):
     read: () => (primary ? view(primary, current) : idle()),
     processMetrics: opts.metrics !== null,
   });
-  const { servers: ops } = await startOps([
-    { addr: opts.health, path: '/health', route: (_q, res) => text(res, 200, 'OK') },
-    {
-      addr: opts.ready,
-      path: '/ready',
-      route: (_q, res) => (primary?.ready() && !lameDuck ? text(res, 200, 'OK') : text(res, 503, lameDuck ? 'shutting down' : 'not ready')),
-    },
-    {
-      addr: opts.metrics,
-      path: '/metrics',
-      route: async (_q, res) => {
-        const body = await metrics.render();
-        res.writeHead(200, { 'content-type': metrics.contentType }).end(body);
-      },
-    },
-  ]);
+  const { servers: ops } = await startEndpoints(opts, metrics, () =>
+    lameDuck ? 'shutting down' : primary?.ready() ? null : 'not ready',
+  );
   let ports: number[];
   try {
     primary = await startPrimary(opts, log, {

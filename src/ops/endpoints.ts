@@ -1,0 +1,45 @@
+// The three operations endpoints of SPEC §5, built the same way for a single process
+// (ops/serve.ts) and for the primary of --workers (server/multi.ts): only what "ready" means
+// differs between them.
+import { performance } from 'node:perf_hooks';
+import type { Options } from '../config/options';
+import { startOps, text, type OpsServer } from './http';
+import type { Metrics } from './metrics';
+
+/** Why /ready says 503, or null when it says 200. */
+export type NotReady = () => string | null;
+
+export async function startEndpoints(
+  opts: Pick<Options, 'health' | 'ready' | 'metrics'>,
+  metrics: Metrics,
+  notReady: NotReady,
+): Promise<{ servers: OpsServer[]; ports: { health: number; ready: number; metrics: number } }> {
+  const { servers, ports } = await startOps([
+    {
+      addr: opts.health,
+      path: '/health',
+      route: (_q, res) => {
+        const t = performance.now();
+        text(res, 200, 'OK');
+        metrics.observeHealth((performance.now() - t) / 1000);
+      },
+    },
+    {
+      addr: opts.ready,
+      path: '/ready',
+      route: (_q, res) => {
+        const why = notReady();
+        text(res, why === null ? 200 : 503, why ?? 'OK');
+      },
+    },
+    {
+      addr: opts.metrics,
+      path: '/metrics',
+      route: async (_q, res) => {
+        const body = await metrics.render();
+        res.writeHead(200, { 'content-type': metrics.contentType }).end(body);
+      },
+    },
+  ]);
+  return { servers, ports: { health: ports['/health'] ?? 0, ready: ports['/ready'] ?? 0, metrics: ports['/metrics'] ?? 0 } };
+}
