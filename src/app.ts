@@ -8,7 +8,6 @@ import { Resolver, type ForwardPath } from './resolve/resolver';
 import { QueryHandler, type HandlerEvents } from './server/handler';
 import { QueryStats } from './server/stats';
 import { UdpListener } from './server/udp';
-import cluster from 'node:cluster';
 import { FastUdpListener, nativeUdpAvailable, nativeUdpUnavailableReason } from './server/fast-udp';
 import { TcpListener } from './server/tcp';
 import { startSource } from './sources/start';
@@ -23,14 +22,21 @@ export interface Hooks {
   forwarderObserver?: ForwarderObserver;
   /** Called when the forward path is proven to loop back here; default: log and exit(1). */
   onLoop?: (message: string) => void;
-  /** A worker process: the cluster view arrives from the primary, no source is started here. */
+  /** No source is started here: the caller feeds `store` (tests, benches). */
   noSource?: boolean;
-  /** The view to serve (a worker's, fed by IPC); default a new, empty one. */
+  /** The view to serve; default a new, empty one. */
   store?: ClusterStore;
   /** A watched reload finished (clusterdns_source_reloads_total); zone files call it here. */
   reloaded?: (source: 'snapshot' | 'zonefile', ok: boolean) => void;
   /** Programming latency of the API source (ops/metrics.ts). */
   kubernetesObserver?: KubernetesObserver;
+  /**
+   * UDP sockets join the port's SO_REUSEPORT group, so the UDP threads of --workers N can bind
+   * theirs beside them (server/threads.ts). Default false: a port in use fails with EADDRINUSE.
+   */
+  reusePort?: boolean;
+  /** The local generation moved (view change, zone file reload, config reload): memos of it are stale. */
+  onGeneration?: (generation: number) => void;
 }
 
 export interface Running {
@@ -43,6 +49,8 @@ export interface Running {
   forwarder: Forwarder | null;
   /** Bound ports, in the order of opts.listen (UDP and TCP share the number). */
   ports: number[];
+  /** The local generation: moves with the view, zone file reloads and config reloads. */
+  generation(): number;
   /** Sources are synced (or the start-up timeout passed): /ready may say yes. */
   synced(): boolean;
   /** SIGHUP: re-read the snapshot and zone files now. */
@@ -65,8 +73,12 @@ export async function startServer(opts: Options, log: Logger, hooks: Hooks = {})
   // A local generation that moves with the cluster view, with static zone reloads and with
   // config reloads (answers memoised under old settings die with it).
   let zoneVersion = 0;
-  const bump = () => (zoneVersion = (zoneVersion + 1) & 0xffff);
   const generation = () => store.generation * 65536 + zoneVersion;
+  const bump = () => {
+    zoneVersion = (zoneVersion + 1) & 0xffff;
+    hooks.onGeneration?.(generation());
+  };
+  if (hooks.onGeneration) store.onChange(() => hooks.onGeneration!(generation()));
 
   const errors = new Consolidator(log);
   const closers: (() => unknown)[] = [() => errors.close()];
@@ -183,8 +195,7 @@ export async function startServer(opts: Options, log: Logger, hooks: Hooks = {})
     Object.assign(running, { opts: next, resolver: nextResolver, cache: nextCache, forwarder: nextForwarder });
   };
 
-  // Sources: a snapshot file or the Kubernetes API; none in a worker, whose view is fed by
-  // the primary (server/workers.ts).
+  // Sources: a snapshot file or the Kubernetes API; none when the caller feeds the store.
   let synced = () => store.synced;
   let reloadSource = () => {};
   if (!hooks.noSource) {
@@ -197,12 +208,12 @@ export async function startServer(opts: Options, log: Logger, hooks: Hooks = {})
   const listeners: (UdpListener | FastUdpListener | TcpListener)[] = [];
   const ports: number[] = [];
   // Batched native UDP (issue 6: measured 0.9-1.4x Knot on one core where node:dgram gave
-  // 0.5-0.6x; bench/micro/README.md). Workers then bind one SO_REUSEPORT socket each, which
-  // needs a fixed port: on port 0 (tests) each would get its own, so workers keep dgram there.
+  // 0.5-0.6x; bench/micro/README.md). With --workers N the socket joins a SO_REUSEPORT group
+  // that the UDP threads join on the same port (server/threads.ts).
   const native = opts.nativeUdp && nativeUdpAvailable();
   if (opts.nativeUdp && !native) slog.info('using node:dgram for UDP', { reason: nativeUdpUnavailableReason() });
   const udpFor = (addr: Options['listen'][number]) =>
-    native && !(cluster.isWorker && addr.port === 0) ? new FastUdpListener(addr, handler, onSocketError) : new UdpListener(addr, handler, onSocketError);
+    native ? new FastUdpListener(addr, handler, onSocketError, hooks.reusePort ?? false) : new UdpListener(addr, handler, onSocketError);
   const onSocketError = (e: Error) => errors.error(`socket:${(e as NodeJS.ErrnoException).code}`, `server: socket error: ${e.message}`);
   try {
     for (const addr of opts.listen) {
@@ -241,6 +252,7 @@ export async function startServer(opts: Options, log: Logger, hooks: Hooks = {})
     cache,
     forwarder,
     ports,
+    generation,
     synced,
     reload: () => {
       reloadSource();

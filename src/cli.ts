@@ -9,9 +9,6 @@ import { resolveOptions } from './config/file';
 import type { Options } from './config/options';
 import { createLogger } from './ops/log';
 import { runServe } from './ops/serve';
-import cluster from 'node:cluster';
-import { runMulti } from './server/multi';
-import { runWorker } from './server/workers';
 
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
@@ -48,7 +45,7 @@ function serveCommand(): Command {
     .option('--namespace-selector <labels>', 'watch only Namespaces matching this label selector')
     .option('--startup-timeout <ms>', 'serve anyway after this long without a first sync (default 5000)')
     .option('--lame-duck <ms>', 'after SIGTERM keep answering this long with /ready 503 (default 5000)')
-    .option('--workers <n>', 'processes answering on the same port (default 1)')
+    .option('--workers <n>', 'threads answering UDP on the same port (default: usable CPUs)')
     .option('--log-level <level>', 'debug | info | warn | error (default info)')
     .option('--log-queries', 'log every query (costly)')
     .option('--demo-hint', 'print a dig line to try after start-up')
@@ -61,9 +58,7 @@ function serveCommand(): Command {
       }
       const log = createLogger(opts.logLevel);
       try {
-        if (opts.workers <= 1) await runServe(opts, log, flags);
-        else if (cluster.isPrimary) await runMulti(opts, log, flagsToOptions(flags));
-        else await runWorker(opts, log);
+        await runServe(opts, log, flags);
       } catch (e) {
         fail(e);
       }

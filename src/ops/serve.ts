@@ -21,6 +21,8 @@ import { Consolidator, type Logger } from './log';
 import { enabledPlugins, Metrics, type MetricsView } from './metrics';
 import { ConfigReloader, type ReloadOutcome } from './reload';
 import { upstreamObserver } from './upstream-log';
+import { nativeUdpAvailable, nativeUdpUnavailableReason } from '../server/fast-udp';
+import { startThreads, ThreadCells, type Threads } from '../server/threads';
 
 export interface ServeOptions {
   /** The command-line layer, re-applied over the config file on every reload (see ConfigReloader.base without it). */
@@ -29,6 +31,8 @@ export interface ServeOptions {
   reloadDebounceMs?: number;
   /** process_* / nodejs_* metrics (default: when /metrics is on). */
   processMetrics?: boolean;
+  /** A UDP thread died after start-up (default: log CDNS_WORKER_FAILED and exit 1). */
+  onFatal?: (message: string) => void;
 }
 
 export interface Serving {
@@ -37,6 +41,8 @@ export interface Serving {
   /** Ports the ops servers bound: health, ready, metrics (0 when off). */
   opsPorts: { health: number; ready: number; metrics: number };
   metrics: Metrics;
+  /** The UDP threads of --workers N (null with one worker). */
+  threads: Threads | null;
   /** Upstream counters (coredns_forward_*), fed by the forwarder's observer. */
   forward: ForwardStats;
   /** Watches --config; null without one. */
@@ -54,11 +60,12 @@ const DRAIN_MS = 1000;
 
 export async function startServing(opts: Options, log: Logger, serve: ServeOptions = {}): Promise<Serving> {
   let running: Running | null = null;
+  let threads: Threads | null = null;
   let lameDuck = false;
   const forward = new ForwardStats();
   const metrics = new Metrics({
     server: () => `dns://:${running?.ports[0] ?? opts.listen[0].port}`,
-    read: () => view(running, forward),
+    read: () => view(running, forward, threads),
     // The GC observer and event-loop sampler of the process metrics only run when scraped for.
     processMetrics: serve.processMetrics ?? opts.metrics !== null,
   });
@@ -69,18 +76,40 @@ export async function startServing(opts: Options, log: Logger, serve: ServeOptio
 
   const ulog = log.stage('upstream');
   const upstreamErrors = new Consolidator(ulog);
+  // --workers N: N-1 UDP threads beside this one (server/threads.ts). They bind through the
+  // native addon, which node:dgram cannot stand in for (no SO_REUSEPORT in Node 20).
+  const threaded = opts.workers > 1 && opts.nativeUdp && nativeUdpAvailable();
+  if (opts.workers > 1 && !threaded) {
+    log.stage('server').warn('--workers needs the native UDP addon: answering on one thread', { reason: opts.nativeUdp ? nativeUdpUnavailableReason() : '--no-native-udp' });
+  }
+  const cells = threaded ? new ThreadCells(!opts.logQueries) : null;
   try {
     running = await startServer(opts, log, {
       forwarderObserver: upstreamObserver(forward, upstreamErrors, ulog),
       reloaded: (source, ok) => metrics.sourceReloaded(source, ok),
       kubernetesObserver: metrics.kubernetesObserver(),
+      reusePort: threaded,
+      onGeneration: cells?.generation,
     });
+    if (cells) {
+      const socketErrors = new Consolidator(log.stage('server'));
+      threads = await startThreads(running, cells, {
+        count: opts.workers - 1,
+        onFatal: serve.onFatal ?? ((message) => {
+          log.stage('server').error(message, { code: 'CDNS_WORKER_FAILED' });
+          process.exit(1);
+        }),
+        onSocketError: (e) => socketErrors.error('thread-socket', `server: socket error: ${e.message}`),
+      });
+    }
   } catch (e) {
     upstreamErrors.close();
+    await running?.close();
     await Promise.all(ops.map((s) => s.close()));
     throw e;
   }
   const r = running;
+  const th = threads;
 
   const reloader = opts.config
     ? new ConfigReloader({
@@ -92,6 +121,7 @@ export async function startServing(opts: Options, log: Logger, serve: ServeOptio
         current: () => r.opts,
         apply: (plan) => {
           r.reconfigure(plan.apply);
+          cells?.reconfigured(!plan.apply.logQueries);
           log.setLevel(plan.apply.logLevel);
         },
         log,
@@ -105,6 +135,7 @@ export async function startServing(opts: Options, log: Logger, serve: ServeOptio
   let endLameDuck = () => {};
   return {
     running: r,
+    threads: th,
     ops,
     opsPorts,
     metrics,
@@ -137,6 +168,7 @@ export async function startServing(opts: Options, log: Logger, serve: ServeOptio
         // point are read and answered rather than dropped with the socket.
         await new Promise<void>((done) => setImmediate(done));
         log.info('lame duck over: closing the DNS listeners');
+        await th?.close();
         await r.close(DRAIN_MS);
         upstreamErrors.close();
         await Promise.all(ops.map((s) => s.close()));
@@ -151,13 +183,21 @@ export async function startServing(opts: Options, log: Logger, serve: ServeOptio
 const NO_QUERIES = new QueryStats();
 
 /** What /metrics reads, from one process's own objects (a primary sums its workers instead). */
-function view(r: Running | null, forward: ForwardStats): MetricsView | Promise<MetricsView> {
+function view(r: Running | null, forward: ForwardStats, threads: Threads | null): MetricsView | Promise<MetricsView> {
   if (r === null) return { stats: NO_QUERIES, cache: null, panics: 0, forward: null, cluster: null, plugins: [] };
   const c = r.cache;
   const s = r.store;
+  let stats = r.stats;
+  const cache = c ? c.counts() : null;
+  if (threads) {
+    // The threads count in shared memory: their counters are added here, at scrape time.
+    stats = new QueryStats();
+    for (const t of [r.stats, ...threads.stats]) stats.add(t.snapshot());
+    if (cache) cache.hits += threads.cacheHits();
+  }
   return {
-    stats: r.stats,
-    cache: c ? c.counts() : null,
+    stats,
+    cache,
     panics: r.handler.panics,
     forward: r.forwarder || forward.upstreams.size > 0 ? forward : null,
     cluster: {

@@ -54,6 +54,17 @@ export interface ResolverParts {
   now?: () => number;
 }
 
+/** An answer other threads may reuse (Resolver.reusable). */
+export interface Reusable {
+  answer: EncodedAnswer;
+  /** The local generation it is valid for; 0: any (a forwarded answer). */
+  generation: number;
+  /** ms since epoch: when a cached answer was stored (its TTLs count down from here); 0 for local answers. */
+  storedAt: number;
+  /** ms since epoch; Infinity for local answers (valid for their generation). */
+  expiresAt: number;
+}
+
 /** RFC 8767 §4: stale answers go out with a 30 s TTL. */
 const STALE_TTL = 30;
 /** Bound on CNAME hops inside our own zones (RFC 1034 §3.6.2 loop protection). */
@@ -130,6 +141,22 @@ export class Resolver {
         return buildResponse(msg, shape, err.code === 'CDNS_UPSTREAM_OVERLOADED' ? REFUSED : SERVFAIL, maxSize);
       },
     );
+  }
+
+  /**
+   * The answer the chain now holds for `key`, when any client may be given it: a memoised
+   * local answer (valid for `generation`) or a fresh cached one (valid until `expiresAt`, its
+   * TTLs counting down from `storedAt`). The UDP threads of --workers N keep it in their own
+   * memo after asking the main thread (server/threads.ts). Answers that depend on the client
+   * are never in the memo or the cache, so never here.
+   */
+  reusable(key: string): Reusable | null {
+    const gen = this.parts.generation();
+    const hit = this.local.get(key, gen);
+    if (hit !== undefined) return { answer: hit, generation: gen, storedAt: 0, expiresAt: Infinity };
+    const e = this.parts.cache?.peek(key);
+    if (e === undefined || this.now() >= e.expiresAt || (e.generation !== 0 && e.generation !== gen)) return null;
+    return { answer: e.answer, generation: e.generation, storedAt: e.storedAt, expiresAt: e.expiresAt };
   }
 
   private localAnswer(msg: Buffer, q: ParsedQuery, set: AnswerSet, gen: number, maxSize: number): Buffer {

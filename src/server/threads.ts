@@ -1,0 +1,182 @@
+// --workers N without N copies (issue 13 item 3): the main thread keeps the ONE cluster view,
+// the ONE memo of local answers, the ONE answer cache, the source, TCP and the operations
+// endpoints, and answers UDP on its own SO_REUSEPORT socket; N-1 worker_threads bind theirs on
+// the same port and answer from a small memo of encoded answers (server/udp-thread.ts). A query
+// a thread cannot answer comes here as bytes (batched per recvmmsg), goes through the same
+// handler and chain as any query, and its answer goes back as bytes, with the encoded answer
+// and how long it stays valid when any client may have it (Resolver.reusable).
+//
+// Why threads and not processes: a process is a second Node.js runtime with its own heap and
+// its own copy of the view (about 55 MB in a small cluster, the whole view at 150,000
+// endpoints) and its own cache (two clients asking one forwarded name reached the upstream
+// twice); a thread is an isolate of a few MB that holds no view. One cache also means one TTL
+// countdown for everyone and one upstream exchange per name (Resolver's in-flight sharing).
+//
+// Fatal errors stay fatal: a thread that cannot bind fails start-up with its error, and a
+// thread that dies later ends the whole process (onFatal), as a single process would end.
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { Running } from '../app';
+import { PROTO_UDP } from './handler';
+import { QueryStats } from './stats';
+import { CELL_EPOCH, CELL_GENERATION, CELL_MEMO, CELLS, THREAD_CACHE_HITS, THREAD_COUNTERS, type MemoEntry, type ThreadData, type ToMain, type ToThread } from './thread-protocol';
+
+/** The compiled thread entry: dist/server/ from dist/server/ and from src/server/ (ts-jest) alike. */
+const ENTRY = path.join(__dirname, '../../dist/server/udp-thread.js');
+/** How long a thread may take to bind before start-up fails. */
+const START_TIMEOUT_MS = 10_000;
+
+/** The shared cells the threads read per batch; created before the server so its hooks can write them. */
+export class ThreadCells {
+  readonly buffer = new SharedArrayBuffer(CELLS * 8);
+  private readonly cells = new Float64Array(this.buffer);
+
+  constructor(memo: boolean) {
+    this.cells[CELL_MEMO] = memo ? 1 : 0;
+  }
+
+  /** The main thread's local generation moved: every local answer a thread holds is stale. */
+  readonly generation = (g: number): void => {
+    this.cells[CELL_GENERATION] = g;
+  };
+
+  /** A config reload may have emptied or replaced the cache: forwarded answers are stale. */
+  reconfigured(memo: boolean): void {
+    this.cells[CELL_EPOCH]++;
+    this.cells[CELL_MEMO] = memo ? 1 : 0;
+  }
+
+  get epoch(): number {
+    return this.cells[CELL_EPOCH];
+  }
+}
+
+export interface Threads {
+  /** The threads (tests end one to check that its death is fatal). */
+  readonly workers: readonly Worker[];
+  /** Each thread's query counters (live, in shared memory): /metrics adds them to the main thread's. */
+  readonly stats: QueryStats[];
+  /** Cache hits the threads answered from their memo (coredns_cache_hits_total). */
+  cacheHits(): number;
+  /** Close the threads' sockets and end them. */
+  close(): Promise<void>;
+}
+
+export interface ThreadOptions {
+  /** Threads to start (--workers minus the main thread). */
+  count: number;
+  /** A thread died after start-up: the process must end (default of the caller: log, exit 1). */
+  onFatal(message: string): void;
+  /** A thread's socket reported an error after bind (logged, rate-limited, by the caller). */
+  onSocketError(e: Error): void;
+}
+
+/** Starts the threads on the ports `running` bound; resolves once every one listens. */
+export async function startThreads(running: Running, cells: ThreadCells, o: ThreadOptions): Promise<Threads> {
+  const listen = running.opts.listen.map((a, i) => ({ host: a.host, port: running.ports[i] }));
+  cells.generation(running.generation());
+  const workers: Worker[] = [];
+  const stats: QueryStats[] = [];
+  const counters: Float64Array[] = [];
+  let stopping = false;
+
+  /** Answers a batch a thread passed on, through the main thread's handler and chain. */
+  const answer = (w: Worker, m: Extract<ToMain, { t: 'queries' }>): void => {
+    const items: Extract<ToThread, { t: 'answers' }>['items'] = [];
+    for (const it of m.items) {
+      const msg = Buffer.from(it.msg.buffer, it.msg.byteOffset, it.msg.byteLength);
+      const out = running.handler.handle(msg, PROTO_UDP, m.family, it.startedAt - performance.timeOrigin);
+      if (out === null) continue;
+      if (out instanceof Promise) {
+        out.then(
+          (b) => {
+            if (!stopping) w.postMessage({ t: 'answers', socket: m.socket, items: [reply(it.token, b, it.key)] } satisfies ToThread);
+          },
+          () => undefined, // the handler turns failures into SERVFAIL; nothing reaches here
+        );
+      } else items.push(reply(it.token, out, it.key));
+    }
+    if (items.length > 0) w.postMessage({ t: 'answers', socket: m.socket, items } satisfies ToThread);
+  };
+  const reply = (token: Uint8Array, out: Buffer, key: string) => ({
+    token,
+    // A copy with its own ArrayBuffer: cloning a Buffer would copy its whole 8 KB pool.
+    out: new Uint8Array(out),
+    key,
+    memo: key === '' ? null : memoOf(key),
+  });
+  const memoOf = (key: string): MemoEntry | null => {
+    const r = running.resolver.reusable(key);
+    if (r === null) return null;
+    return { answer: { ...r.answer, body: new Uint8Array(r.answer.body) }, generation: r.generation, epoch: cells.epoch, storedAt: r.storedAt, expiresAt: r.expiresAt };
+  };
+
+  const started = Array.from({ length: o.count }, () => {
+    const data: ThreadData = {
+      listen,
+      cells: cells.buffer,
+      stats: new SharedArrayBuffer(QueryStats.BYTES),
+      counters: new SharedArrayBuffer(THREAD_COUNTERS * 8),
+    };
+    const w = new Worker(ENTRY, { workerData: data });
+    workers.push(w);
+    stats.push(new QueryStats(data.stats));
+    counters.push(new Float64Array(data.counters));
+    return new Promise<void>((resolve, reject) => {
+      let up = false;
+      const t = setTimeout(() => reject(new Error(`a UDP thread did not start within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+      w.on('message', (m: ToMain) => {
+        if (m.t === 'queries') answer(w, m);
+        else if (m.t === 'listening') {
+          up = true;
+          clearTimeout(t);
+          resolve();
+        } else if (m.t === 'failed') {
+          clearTimeout(t);
+          // The thread's bind error, as the main thread's own would read (bind EADDRINUSE ...).
+          reject(Object.assign(new Error(m.message), m.code ? { code: m.code } : {}));
+        } else if (m.t === 'socketError') o.onSocketError(new Error(m.message));
+      });
+      w.on('error', (e) => {
+        clearTimeout(t);
+        if (!up) reject(e);
+        else if (!stopping) o.onFatal(`a UDP thread failed: ${e.message}`);
+      });
+      w.on('exit', (code) => {
+        clearTimeout(t);
+        if (!up) reject(new Error(`a UDP thread exited with code ${code} during start-up`));
+        else if (!stopping) o.onFatal(`a UDP thread exited with code ${code}`);
+      });
+    });
+  });
+
+  const close = async () => {
+    stopping = true;
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            const t = setTimeout(() => void w.terminate().then(() => resolve()), 2000);
+            w.once('exit', () => {
+              clearTimeout(t);
+              resolve();
+            });
+            w.postMessage({ t: 'stop' } satisfies ToThread);
+          }),
+      ),
+    );
+  };
+
+  try {
+    await Promise.all(started);
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  return {
+    workers,
+    stats,
+    cacheHits: () => counters.reduce((n, c) => n + c[THREAD_CACHE_HITS], 0),
+    close,
+  };
+}
