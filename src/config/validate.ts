@@ -79,6 +79,9 @@ export const FIELDS: Fields<Options> = {
   workers: int(1, 256),
   nativeUdp: bool,
   demoHint: bool,
+  autopath: bool,
+  autopathNamespaces: nullable(list(dnsLabel, { min: 1 })),
+  autopathSearch: nullable(list(domainName, { min: 1 })),
 };
 
 export const OPTION_NAMES = Object.keys(FIELDS) as (keyof Options)[];
