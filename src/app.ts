@@ -3,6 +3,8 @@
 import type { Options } from './config/options';
 import { ClusterStore } from './cluster/store';
 import { ClusterZone } from './cluster/zone';
+import { selfAddresses } from './cluster/self-address';
+import os from 'node:os';
 import { AnswerCache } from './resolve/cache';
 import { Resolver, type ForwardPath } from './resolve/resolver';
 import { autopathFromPlan } from './resolve/autopath';
@@ -86,6 +88,7 @@ export async function startServer(opts: Options, log: Logger, hooks: Hooks = {})
       ignoreEmptyService: o.ignoreEmptyService,
       reverseZones: o.reverseZones,
       namespacesFromObjectsOnly: o.namespaceSelector !== null,
+      selfAddresses: selfAddresses(o.listen.map((l) => l.host), os.networkInterfaces()),
     });
   const zoneFiles = (o: Options): ZoneFileSource | null =>
     o.zoneFiles.length === 0

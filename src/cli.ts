@@ -38,6 +38,7 @@ function serveCommand(): Command {
     .option('--max-concurrent-forwards <n>', 'upstream queries in flight at most; excess REFUSED (default 1000)')
     .option('--no-cache', 'disable the answer cache for forwarded names')
     .option('--no-native-udp', 'use node:dgram instead of the batched native UDP addon')
+    .option('--no-loadbalance', 'answer A/AAAA records in the same order every time (default: rotated per response)')
     .option('--cache-size <entries>', 'cache entries at most (default 10000)')
     .option('--serve-stale <seconds>', 'serve expired answers this long while upstreams fail (default 0: off)')
     .option('--health <host:port|off>', 'health endpoint (default :8080)')

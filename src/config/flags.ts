@@ -70,7 +70,7 @@ export function flagName(key: string): string {
 }
 
 /** The commander keys this file maps (for cli.ts tests that every declared flag is covered). */
-export const FLAG_KEYS: readonly string[] = [...Object.keys(FLAGS), 'cache', 'nativeUdp'];
+export const FLAG_KEYS: readonly string[] = [...Object.keys(FLAGS), 'cache', 'nativeUdp', 'loadbalance'];
 
 export function flagsToOptions(parsed: Record<string, unknown>): OptionsLayer {
   const layer: Record<string, unknown> = {};
@@ -83,6 +83,10 @@ export function flagsToOptions(parsed: Record<string, unknown>): OptionsLayer {
     }
     if (name === 'nativeUdp') {
       if (value === false) layer.nativeUdp = false; // --no-native-udp
+      continue;
+    }
+    if (name === 'loadbalance') {
+      if (value === false) layer.loadbalance = false; // --no-loadbalance
       continue;
     }
     const t = FLAGS[name];

@@ -62,6 +62,11 @@ export interface Options {
    * when it is built; false, or no addon, is node:dgram.
    */
   nativeUdp: boolean;
+  /**
+   * Rotate the A/AAAA records of each answer per response (CoreDNS `loadbalance`, in every
+   * distribution's Corefile), so clients of a headless Service spread over its endpoints.
+   */
+  loadbalance: boolean;
   /** Print a `dig` line to try after start-up (npm start). */
   demoHint: boolean;
   /**
@@ -135,6 +140,7 @@ export const DEFAULTS: Options = {
   // Issue 6: one process per usable CPU (the cgroup quota in a pod, config/cpus.ts).
   workers: usableCpus(),
   nativeUdp: true,
+  loadbalance: true,
   demoHint: false,
   autopath: false,
   autopathNamespaces: null,

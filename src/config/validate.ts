@@ -78,6 +78,7 @@ export const FIELDS: Fields<Options> = {
   logQueries: bool,
   workers: int(1, 256),
   nativeUdp: bool,
+  loadbalance: bool,
   demoHint: bool,
   autopath: bool,
   autopathNamespaces: nullable(list(dnsLabel, { min: 1 })),
