@@ -53,6 +53,9 @@ function serveCommand(): Command {
     .option('--log-level <level>', 'debug | info | warn | error (default info)')
     .option('--log-queries', 'log every query (costly)')
     .option('--demo-hint', 'print a dig line to try after start-up')
+    .option('--autopath', "walk a pod's search path on the server (one round trip per external name)")
+    .option('--autopath-namespaces <ns,...>', 'autopath only names of these namespaces (default all)')
+    .option('--autopath-search <domain,...>', 'search domains walked after the cluster zone (default: search line of --resolv-conf)')
     .action(async (flags: Record<string, unknown>) => {
       let opts: Options;
       try {

@@ -53,6 +53,9 @@ const FLAGS: Record<string, Target> = {
   serveStale: { key: 'serveStaleSeconds', nested: 'cache', check: CACHE_FIELDS.serveStaleSeconds },
   startupTimeout: { key: 'startupTimeoutMs', check: FIELDS.startupTimeoutMs },
   demoHint: { key: 'demoHint', check: FIELDS.demoHint },
+  autopath: { key: 'autopath', check: FIELDS.autopath },
+  autopathNamespaces: { key: 'autopathNamespaces', check: joined(FIELDS.autopathNamespaces) },
+  autopathSearch: { key: 'autopathSearch', check: joined(FIELDS.autopathSearch) },
   // Not in DESIGN §3, mapped so that cli.ts may offer them without touching this file.
   resolvConf: { key: 'resolvConf', check: FIELDS.resolvConf },
   upstreamTimeout: { key: 'upstreamTimeoutMs', check: FIELDS.upstreamTimeoutMs },

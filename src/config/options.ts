@@ -69,6 +69,15 @@ export interface Options {
   loadbalance: boolean;
   /** Print a `dig` line to try after start-up (npm start). */
   demoHint: boolean;
+  /**
+   * Issue 12: answer a pod's first search-path query (`<name>.<ns>.svc.<zone>`) by walking the
+   * rest of its search list here (resolve/autopath.ts). Off by default, as in CoreDNS.
+   */
+  autopath: boolean;
+  /** Namespaces whose names are walked; null = all. */
+  autopathNamespaces: string[] | null;
+  /** Search domains walked after `<zone>`; null = the `search` line of resolvConf. */
+  autopathSearch: string[] | null;
 }
 
 export interface CacheOptions {
@@ -133,4 +142,7 @@ export const DEFAULTS: Options = {
   nativeUdp: true,
   loadbalance: true,
   demoHint: false,
+  autopath: false,
+  autopathNamespaces: null,
+  autopathSearch: null,
 };

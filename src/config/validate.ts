@@ -80,6 +80,9 @@ export const FIELDS: Fields<Options> = {
   nativeUdp: bool,
   loadbalance: bool,
   demoHint: bool,
+  autopath: bool,
+  autopathNamespaces: nullable(list(dnsLabel, { min: 1 })),
+  autopathSearch: nullable(list(domainName, { min: 1 })),
 };
 
 export const OPTION_NAMES = Object.keys(FIELDS) as (keyof Options)[];

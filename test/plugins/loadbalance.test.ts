@@ -24,7 +24,8 @@ const set = (answers: RR[], additional: RR[] = [], rcode: number = RCODE.NOERROR
 const a = (name: string, ip: string, ttl = 30): RR => ({ name, type: 'A', ttl, data: ip });
 const ten = Array.from({ length: 10 }, (_, i) => a(HEADLESS, `10.244.${i + 1}.10`));
 const decode = (b: Buffer) => dnsPacket.decode(b);
-const datas = (rs: dnsPacket.Answer[] | undefined) => (rs ?? []).map((r) => String((r as { data: unknown }).data));
+type Rec = { name: string; type: string; ttl?: number; data?: unknown };
+const datas = (rs: dnsPacket.Answer[] | undefined) => (rs ?? []).map((r) => String((r as Rec).data));
 
 test('a 10-endpoint headless name answered 20 times gives at least 5 different first addresses, each a rotation of the set', () => {
   const enc = encodeAnswer(HEADLESS, set(ten));
@@ -69,7 +70,7 @@ test('CNAME stays first, its target addresses rotate; SRV order and its addition
   const q2 = query(srvName, 'SRV');
   const first = buildResponse(q2.msg, q2.shape, e2, 1232, 0, true);
   for (let i = 0; i < 10; i++) expect(buildResponse(q2.msg, q2.shape, e2, 1232, 0, true).equals(first)).toBe(true);
-  expect(decode(first).answers!.map((x) => (x.data as { target: string }).target)).toEqual(srv.map((s) => (s.data as { target: string }).target));
+  expect(decode(first).answers!.map((x) => ((x as Rec).data as { target: string }).target)).toEqual(srv.map((s) => (s.data as { target: string }).target));
 });
 
 test('additional A records of one owner rotate too; A and AAAA runs rotate apart', () => {
@@ -108,12 +109,12 @@ test('truncation still cuts at record boundaries, and TTL ageing still hits ever
     const r = decode(out);
     expect(r.flags! & 0x0200).toBe(0x0200); // TC
     expect(r.answers!.length).toBe(Math.floor((512 - shape.questionEnd) / 16));
-    for (const x of r.answers!) {
+    for (const x of r.answers! as Rec[]) {
       expect(all.has(String(x.data))).toBe(true);
       expect(x.ttl).toBe(93);
       expect(x.name).toBe(HEADLESS);
     }
-    firsts.add(String(r.answers![0].data));
+    firsts.add(datas(r.answers)[0]);
   }
   expect(firsts.size).toBeGreaterThanOrEqual(5);
 });
@@ -137,18 +138,13 @@ test('forwarded answers (answerFromWire) are rotated as well, their runs found o
       ...Array.from({ length: 8 }, (_, i) => ({ name: 'edge.example.net', type: 'A' as const, ttl: 60, data: `198.51.100.${i + 1}` })),
     ],
   });
-  // dns-packet does not compress: the owners are full names, so nothing is rotatable...
-  const w = answerFromWire(upstream, shape.questionEnd, 0, 3600)!;
-  expect(rotationRuns(w.answer)).toBeNull();
-  // ...while our own encoder's output (compressed, as real upstreams send) is.
-  const compressed = buildResponse(msg, shape, encodeAnswer('www.example.org', set([{ name: 'www.example.org', type: 'CNAME', ttl: 60, data: 'edge.example.net' }, ...Array.from({ length: 8 }, (_, i) => a('edge.example.net', `198.51.100.${i + 1}`, 60))])), 1232);
-  const w2 = answerFromWire(compressed, shape.questionEnd, 0, 3600)!;
+  const w2 = answerFromWire(upstream, shape.questionEnd, 0, 3600)!;
   expect(w2.answer.lbRuns).toBeUndefined();
   const firsts = new Set<string>();
   for (let i = 0; i < 20; i++) {
     const r = decode(buildResponse(msg, shape, w2.answer, 1232, 0, true));
     expect(r.answers![0].type).toBe('CNAME');
-    firsts.add(String(r.answers![1].data));
+    firsts.add(datas(r.answers)[1]);
   }
   expect(w2.answer.lbRuns).not.toBeUndefined();
   expect(firsts.size).toBeGreaterThanOrEqual(4);
