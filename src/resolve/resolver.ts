@@ -12,6 +12,7 @@ import type { ChasedAnswer } from '../cluster/context';
 import type { AnswerCache, CacheEntry } from './cache';
 import { answerFromWire } from './from-wire';
 import { LocalAnswers } from './local';
+import type { Autopath, AutopathChain } from './autopath';
 
 /** Where an answer came from; the metrics `plugin` label (SPEC §5). */
 export const enum Source {
@@ -48,6 +49,8 @@ export interface ResolverParts {
   zones: StaticZones | null;
   forwarder: ForwardPath | null;
   cache: AnswerCache | null;
+  /** Issue 12: server-side search path completion; null = off. */
+  autopath?: Autopath | null;
   /** Moves whenever the cluster view or a static zone changes. */
   generation: () => number;
   maxLocalAnswers?: number;
@@ -59,7 +62,7 @@ const STALE_TTL = 30;
 /** Bound on CNAME hops inside our own zones (RFC 1034 §3.6.2 loop protection). */
 const MAX_CHASE = 8;
 
-export class Resolver {
+export class Resolver implements AutopathChain {
   /** Source of the last answer returned synchronously (read by server/ for metrics). */
   source: Source = Source.CACHE;
   private readonly local: LocalAnswers;
@@ -103,6 +106,13 @@ export class Resolver {
     if (q.plainName) {
       const cluster = this.parts.cluster?.answer(q.name, q.qtype) ?? null;
       if (cluster !== null) {
+        if (cluster.rcode === RCODE.NXDOMAIN && this.parts.autopath) {
+          const walked = this.parts.autopath.answer(this, msg, q, cluster, gen, maxSize);
+          if (walked !== null) {
+            this.source = walked instanceof Promise ? Source.FORWARD : Source.KUBERNETES;
+            return walked;
+          }
+        }
         this.source = Source.KUBERNETES;
         if (cluster.chase === undefined) return this.localAnswer(msg, q, cluster, gen, maxSize);
         return this.chase(msg, copyShape(q), q.key, q.name, q.qtype, cluster, gen, maxSize);
@@ -130,6 +140,13 @@ export class Resolver {
         return buildResponse(msg, shape, err.code === 'CDNS_UPSTREAM_OVERLOADED' ? REFUSED : SERVFAIL, maxSize);
       },
     );
+  }
+
+  /** autopath.ts: a composed answer, kept in the cache for its generation and TTL. */
+  remember(key: string, generation: number, answer: EncodedAnswer, ttlSeconds: number): boolean {
+    if (this.parts.cache === null || ttlSeconds <= 0) return false;
+    this.parts.cache.store(key, answer, generation, ttlSeconds, this.now());
+    return true;
   }
 
   private localAnswer(msg: Buffer, q: ParsedQuery, set: AnswerSet, gen: number, maxSize: number): Buffer {
