@@ -47,6 +47,9 @@ export function loadCorefile(path: string, env: Env = process.env, flags: Corefi
   options.metrics ??= null;
   options.lameDuckMs ??= 0;
   options.reloadIntervalMs ??= 0;
+  // Process-wide switches of the flags path, on when any block asks (the plan says which).
+  options.loadbalance = blocks.some((b) => b.loadbalance);
+  options.autopath = blocks.some((b) => b.autopath !== null);
   return { plan: { blocks }, options, files: [...new Set(files)], warnings };
 }
 
