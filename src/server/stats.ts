@@ -30,10 +30,11 @@ export interface StatsSnapshot {
   reqSizeSum: number[];
   respSize: number[];
   respSizeSum: number[];
+  autopath?: number[];
 }
 
 /** Lengths of the counter arrays, in the order they sit in a shared buffer. */
-const LENGTHS = [2 * 2 * NT, RCODE_SLOTS * SOURCES.length, NT * (DURATION_BUCKETS.length + 1), NT, 2 * (SIZE_BUCKETS.length + 1), 2, 2 * (SIZE_BUCKETS.length + 1), 2];
+const LENGTHS = [2 * 2 * NT, RCODE_SLOTS * SOURCES.length, NT * (DURATION_BUCKETS.length + 1), NT, 2 * (SIZE_BUCKETS.length + 1), 2, 2 * (SIZE_BUCKETS.length + 1), 2, 1];
 
 export class QueryStats {
   /** Bytes of the buffer one QueryStats needs (for a SharedArrayBuffer). */
@@ -51,6 +52,8 @@ export class QueryStats {
   readonly reqSizeSum: Float64Array;
   readonly respSize: Float64Array;
   readonly respSizeSum: Float64Array;
+  /** Walks that found an answer (coredns_autopath_success_total; resolve/autopath.ts). */
+  readonly autopath: Float64Array;
 
   /**
    * @param buffer where the counters live: a SharedArrayBuffer of BYTES lets a UDP thread
@@ -71,6 +74,7 @@ export class QueryStats {
     this.reqSizeSum = next(5);
     this.respSize = next(6);
     this.respSizeSum = next(7);
+    this.autopath = next(8);
   }
 
   request(proto: number, family: number, qtype: number, size: number): void {
@@ -98,6 +102,7 @@ export class QueryStats {
       reqSizeSum: [...this.reqSizeSum],
       respSize: [...this.respSize],
       respSizeSum: [...this.respSizeSum],
+      autopath: [...this.autopath],
     };
   }
 
@@ -114,6 +119,7 @@ export class QueryStats {
     addInto(this.reqSizeSum, s.reqSizeSum);
     addInto(this.respSize, s.respSize);
     addInto(this.respSizeSum, s.respSizeSum);
+    if (s.autopath) addInto(this.autopath, s.autopath);
   }
 }
 

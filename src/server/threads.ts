@@ -25,6 +25,8 @@ import { CELL_EPOCH, CELL_GENERATION, CELL_MEMO, CELLS, THREAD_CACHE_HITS, THREA
 const ENTRY = path.join(__dirname, '../../dist/server/udp-thread.js');
 /** How long a thread may take to bind before start-up fails. */
 const START_TIMEOUT_MS = 10_000;
+/** More keys than this dropped in one turn: the threads drop everything (cheaper than the list). */
+const DROP_ALL_OVER = 5_000;
 
 /** The shared cells the threads read per batch; created before the server so its hooks can write them. */
 export class ThreadCells {
@@ -35,12 +37,16 @@ export class ThreadCells {
     this.cells[CELL_MEMO] = memo ? 1 : 0;
   }
 
-  /** The main thread's local generation moved: every local answer a thread holds is stale. */
-  readonly generation = (g: number): void => {
+  /**
+   * The main thread's local generation moved (app.ts onGeneration): answers a thread holds
+   * for an older generation are stale; after a zone file or config reload (`whole`), all are.
+   */
+  readonly generation = (g: number, whole = false): void => {
     this.cells[CELL_GENERATION] = g;
+    if (whole) this.cells[CELL_EPOCH]++;
   };
 
-  /** A config reload may have emptied or replaced the cache: forwarded answers are stale. */
+  /** A config reload: the cache may be emptied or replaced, query logging switched. */
   reconfigured(memo: boolean): void {
     this.cells[CELL_EPOCH]++;
     this.cells[CELL_MEMO] = memo ? 1 : 0;
@@ -80,6 +86,31 @@ export async function startThreads(running: Running, cells: ThreadCells, o: Thre
   const counters: Float64Array[] = [];
   let stopping = false;
 
+  // The main memo's drops (resolve/local.ts onDrop: a change of the view drops the answers that
+  // read what it touched), passed on to every thread once per event-loop turn. Order is safe:
+  // a memo entry is read from the main memo when its reply is posted, so a drop of it is
+  // always posted after it. Followed anew when a config reload swaps the resolver.
+  let watched: Running['resolver'] | null = null;
+  let unwatch = () => {};
+  let drops: string[] | 'all' | null = null;
+  const flushDrops = () => {
+    const d = drops;
+    drops = null;
+    if (d !== null && !stopping) for (const w of workers) w.postMessage({ t: 'drop', keys: d } satisfies ToThread);
+  };
+  const follow = () => {
+    const r = running.resolver;
+    if (r === watched) return;
+    unwatch();
+    watched = r;
+    unwatch = r.localAnswers.onDrop((d) => {
+      if (drops === null) setImmediate(flushDrops);
+      if (d === 'all' || drops === 'all' || (drops?.length ?? 0) + d.length > DROP_ALL_OVER) drops = 'all';
+      else drops = drops === null ? [...d] : drops.concat(d);
+    });
+  };
+  follow();
+
   /** Answers a batch a thread passed on, through the main thread's handler and chain. */
   const answer = (w: Worker, m: Extract<ToMain, { t: 'queries' }>): void => {
     const items: Extract<ToThread, { t: 'answers' }>['items'] = [];
@@ -106,6 +137,7 @@ export async function startThreads(running: Running, cells: ThreadCells, o: Thre
     memo: key === '' ? null : memoOf(key),
   });
   const memoOf = (key: string): MemoEntry | null => {
+    follow();
     const r = running.resolver.reusable(key);
     if (r === null) return null;
     return { answer: { ...r.answer, body: new Uint8Array(r.answer.body) }, generation: r.generation, epoch: cells.epoch, storedAt: r.storedAt, expiresAt: r.expiresAt };
@@ -152,6 +184,7 @@ export async function startThreads(running: Running, cells: ThreadCells, o: Thre
 
   const close = async () => {
     stopping = true;
+    unwatch();
     await Promise.all(
       workers.map(
         (w) =>

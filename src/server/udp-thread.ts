@@ -7,13 +7,15 @@
 // that depends on the client) goes to the main thread as bytes, once per batch, and comes back
 // as bytes (server/threads.ts).
 //
-// Validity of a memoised answer, checked per hit against cells the main thread writes into
-// shared memory (no message on the hot path):
-// - a local answer is valid while the main thread's local generation is the one it was built
-//   in (view change, zone reload, config reload move it);
+// Validity of a memoised answer:
+// - a local answer stays until the main memo drops it: a change of the view drops the answers
+//   that read what it touched (resolve/local.ts onDrop), and the main thread passes the keys
+//   on ('drop' messages, once per event-loop turn); a memo keyed to the whole generation
+//   instead is checked against the generation cell;
 // - a cached forwarded answer is valid until its expiry, its TTLs counting down from when the
-//   main thread stored it (so two clients on two threads see one countdown), and while the
-//   cache epoch is unchanged (a config reload may empty the cache).
+//   main thread stored it (so two clients on two threads see one countdown);
+// - a zone file or config reload moves the epoch cell: nothing from before it stands.
+// The cells are shared memory the main thread writes: a hit costs no message.
 //
 // This file loads only the addon, the query reader and the response writer: a thread is a V8
 // isolate of a few MB, not a second copy of the server.
