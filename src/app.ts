@@ -163,7 +163,10 @@ export async function startServer(opts: Options, log: Logger, hooks: Hooks = {})
   };
 
   const cache = opts.cache.enabled ? new AnswerCache(opts.cache) : null;
-  const resolver = new Resolver({ ...chainParts(opts), zones, forwarder: forwarder as ForwardPath | null, cache, generation });
+  // Static zone and config reloads drop the memo of local answers whole; a change of the view
+  // drops only the answers that read what it touched (issue 11, resolve/local.ts).
+  const localEpoch = () => zoneVersion;
+  const resolver = new Resolver({ ...chainParts(opts), zones, forwarder: forwarder as ForwardPath | null, cache, generation, localEpoch });
   const handler = new QueryHandler(resolver, stats, events(opts));
 
   const reconfigure = (next: Options): void => {
@@ -187,10 +190,11 @@ export async function startServer(opts: Options, log: Logger, hooks: Hooks = {})
     // Names a new zone file, reverse zone or domain now answers may sit in the cache as
     // forwarded answers: those must not outlive the reload (issue 4: a change never waits out a TTL).
     if (nextCache === running.cache && !same('zoneFiles', 'reverseZones', 'clusterDomain')) nextCache?.clear();
-    const nextResolver = new Resolver({ ...chainParts(next), zones: nextZones, forwarder: nextForwarder as ForwardPath | null, cache: nextCache, generation });
+    const nextResolver = new Resolver({ ...chainParts(next), zones: nextZones, forwarder: nextForwarder as ForwardPath | null, cache: nextCache, generation, localEpoch });
     // The swap: one synchronous step between two packets.
     bump();
     handler.swap(nextResolver, events(next));
+    running.resolver.close();
     if (nextZones !== zones) zones?.close();
     if (nextForwarder !== forwarder) {
       if (forwarder) retire(forwarder, prev.upstreamTimeoutMs);
