@@ -2,8 +2,8 @@
 // fields: the snapshot loader and the API watcher both call convertObject, so a field is
 // interpreted the same way whichever source it came from. Everything not listed in
 // cluster/types.ts is dropped here.
+import { RowsBuilder } from '../cluster/endpoint-set';
 import type {
-  EndpointRecord,
   EndpointSetRecord,
   NamespaceRecord,
   PodRecord,
@@ -79,6 +79,30 @@ function ip(v: unknown, field: string, family?: 4 | 6): string {
   return normalizeIP(s);
 }
 
+// Values that repeat across objects (namespaces, port names and protocols, StatefulSet
+// hostnames, whole port lists such as [http/tcp/80]) are kept once and shared by every record
+// holding them (issue 13). The table is bounded: when full it starts again, which only loses
+// sharing, never a value.
+const shared = new Map<string, unknown>();
+const SHARED_MAX = 20_000;
+
+function share<T>(key: string, value: T): T {
+  const had = shared.get(key);
+  if (had !== undefined) return had as T;
+  if (shared.size >= SHARED_MAX) shared.clear();
+  shared.set(key, value);
+  return value;
+}
+
+const intern = (s: string): string => share(s, s);
+
+/** A port list shared with every other record listing the same ports in the same order. */
+function portList(ports: PortRecord[]): PortRecord[] {
+  let key = '\0';
+  for (const p of ports) key += `${p.name}/${p.protocol}/${p.port},`;
+  return share(key, ports);
+}
+
 function port(p: unknown, field: string, allowMissing: boolean): PortRecord | null {
   const o = obj(p, field);
   if ((o.port === undefined || o.port === null) && allowMissing) return null;
@@ -87,14 +111,14 @@ function port(p: unknown, field: string, allowMissing: boolean): PortRecord | nu
   }
   const proto = str(o.protocol, `${field}.protocol`, 'TCP');
   if (!/^(TCP|UDP|SCTP)$/i.test(proto)) throw new FieldError(`${field}.protocol`, 'TCP, UDP or SCTP', proto);
-  return { name: str(o.name, `${field}.name`, ''), protocol: proto.toLowerCase(), port: o.port as number };
+  return { name: intern(str(o.name, `${field}.name`, '')), protocol: intern(proto.toLowerCase()), port: o.port as number };
 }
 
 function meta(o: Obj, namespaced: boolean): { name: string; namespace: string; labels: Obj; annotations: Obj } {
   const m = obj(o.metadata, 'metadata');
   return {
     name: str(m.name, 'metadata.name'),
-    namespace: namespaced ? dnsLabel(m.namespace ?? 'default', 'metadata.namespace') : '',
+    namespace: namespaced ? intern(dnsLabel(m.namespace ?? 'default', 'metadata.namespace')) : '',
     labels: obj(m.labels, 'metadata.labels', true),
     annotations: obj(m.annotations, 'metadata.annotations', true),
   };
@@ -111,7 +135,7 @@ function service(o: Obj): ServiceRecord {
   const ports: PortRecord[] = [];
   list(spec.ports, 'spec.ports').forEach((p, i) => ports.push(port(p, `spec.ports[${i}]`, false)!));
   const base: Omit<ServiceRecord, 'kind' | 'clusterIPs' | 'externalName'> = {
-    namespace: m.namespace, name: m.name, ports, publishNotReadyAddresses: spec.publishNotReadyAddresses === true,
+    namespace: m.namespace, name: m.name, ports: portList(ports), publishNotReadyAddresses: spec.publishNotReadyAddresses === true,
   };
   external(o, spec, base);
   if (type === 'ExternalName') {
@@ -173,30 +197,31 @@ function endpointSlice(o: Obj): EndpointSetRecord | null {
   if (addressType === 'FQDN') return null; // deprecated and never served by cluster DNS
   if (addressType !== 'IPv4' && addressType !== 'IPv6') throw new FieldError('addressType', 'IPv4, IPv6 or FQDN', addressType);
   const family = addressType === 'IPv4' ? 4 : 6;
-  const endpoints: EndpointRecord[] = list(o.endpoints, 'endpoints').map((e, i) => {
+  const rows = new RowsBuilder();
+  list(o.endpoints, 'endpoints').forEach((e, i) => {
     const f = `endpoints[${i}]`;
     const eo = obj(e, f);
     const cond = obj(eo.conditions, `${f}.conditions`, true);
     // discovery.k8s.io/v1: a nil ready condition means ready (SPEC §2, Readiness).
     const ready = cond.ready === undefined || cond.ready === null ? true : cond.ready === true;
-    return {
-      addresses: list(eo.addresses, `${f}.addresses`).map((a, j) => ip(a, `${f}.addresses[${j}]`, family)),
+    rows.add(
+      list(eo.addresses, `${f}.addresses`).map((a, j) => ip(a, `${f}.addresses[${j}]`, family)),
       ready,
-      hostname: eo.hostname === undefined || eo.hostname === null ? '' : dnsLabel(eo.hostname, `${f}.hostname`),
-      podName: podRef(eo.targetRef, `${f}.targetRef`),
-    };
+      eo.hostname === undefined || eo.hostname === null ? '' : intern(dnsLabel(eo.hostname, `${f}.hostname`)),
+      podRef(eo.targetRef, `${f}.targetRef`),
+    );
   });
   const ports: PortRecord[] = [];
   list(o.ports, 'ports').forEach((p, i) => {
     const r = port(p, `ports[${i}]`, true);
     if (r) ports.push(r);
   });
-  return { source: 'slice', namespace: m.namespace, name: m.name, service, ports, endpoints, triggerTime: triggerTime(m.annotations) };
+  return { source: 'slice', namespace: m.namespace, name: m.name, service, ports: portList(ports), ...rows.columns(), triggerTime: triggerTime(m.annotations) };
 }
 
 function endpoints(o: Obj): EndpointSetRecord {
   const m = meta(o, true);
-  const eps: EndpointRecord[] = [];
+  const rows = new RowsBuilder();
   const ports: PortRecord[] = [];
   const seenPort = new Set<string>();
   list(o.subsets, 'subsets').forEach((s, i) => {
@@ -205,12 +230,12 @@ function endpoints(o: Obj): EndpointSetRecord {
       list(so[key], `subsets[${i}].${key}`).forEach((a, j) => {
         const f = `subsets[${i}].${key}[${j}]`;
         const ao = obj(a, f);
-        eps.push({
-          addresses: [ip(ao.ip, `${f}.ip`)],
+        rows.add(
+          [ip(ao.ip, `${f}.ip`)],
           ready,
-          hostname: ao.hostname === undefined || ao.hostname === null || ao.hostname === '' ? '' : dnsLabel(ao.hostname, `${f}.hostname`),
-          podName: podRef(ao.targetRef, `${f}.targetRef`),
-        });
+          ao.hostname === undefined || ao.hostname === null || ao.hostname === '' ? '' : intern(dnsLabel(ao.hostname, `${f}.hostname`)),
+          podRef(ao.targetRef, `${f}.targetRef`),
+        );
       });
     take('addresses', true);
     take('notReadyAddresses', false);
@@ -221,7 +246,7 @@ function endpoints(o: Obj): EndpointSetRecord {
       if (!seenPort.has(key)) { seenPort.add(key); ports.push(r); }
     });
   });
-  return { source: 'endpoints', namespace: m.namespace, name: m.name, service: m.name, ports, endpoints: eps, triggerTime: triggerTime(m.annotations) };
+  return { source: 'endpoints', namespace: m.namespace, name: m.name, service: m.name, ports: portList(ports), ...rows.columns(), triggerTime: triggerTime(m.annotations) };
 }
 
 function pod(o: Obj): PodRecord {
