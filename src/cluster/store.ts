@@ -22,6 +22,9 @@ import {
 /** One address of a Service after merging its endpoint sets (SPEC §2, Readiness). */
 export type MergedEndpoint = EndpointRow;
 
+/** Tags of one change beyond which it counts as touching everything. */
+const MAX_TOUCHED = 10_000;
+
 export type ChangeListener = (generation: number) => void;
 
 export class ClusterStore implements ClusterSink {
@@ -255,11 +258,17 @@ export class ClusterStore implements ClusterSink {
   }
 
   private touch(tag: string): void {
-    if (this.touched !== 'all') this.touched.add(tag);
+    if (this.touched === 'all') return;
+    this.touched.add(tag);
+    // A change this wide (a first load, a re-list) touches nearly every answer anyway: say
+    // 'all' rather than hold a tag per address of the cluster (issue 13, 150,000 strings).
+    if (this.touched.size > MAX_TOUCHED) this.touched = 'all';
   }
 
   /** The tags a record stands for (called with the old record and with the new one). */
   private touchRecord(kind: ObjectKind, key: string, r: unknown): void {
+    // Nobody to tell, or everything is touched already: no tag strings to build.
+    if (this.touched === 'all' || this.touchListeners.length === 0) return;
     if (kind === 'Service') {
       const s = r as ServiceRecord;
       this.touch(serviceTag(s.namespace, s.name));

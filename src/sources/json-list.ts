@@ -122,9 +122,28 @@ export function scanJsonList(file: string, onItem: (value: unknown, index: numbe
         case 0x0a:
           line++;
           break;
-        case 0x22:
-          inStr = true;
+        case 0x22: {
+          // Strings are most of the bytes: find the closing quote with indexOf, not byte by byte.
+          // A quote preceded by an odd number of backslashes is escaped. A string running past
+          // the buffer is finished byte by byte after the next read.
+          let q = buf.indexOf(0x22, pos - base);
+          while (q !== -1) {
+            let bs = 0;
+            while (q - 1 - bs >= pos - base && buf[q - 1 - bs] === 0x5c) bs++;
+            if (bs % 2 === 0) break;
+            q = buf.indexOf(0x22, q + 1);
+          }
+          if (q === -1) {
+            inStr = true;
+            esc = false;
+            pos = base + buf.length;
+            // The escape state at the end of the buffer: an odd run of trailing backslashes.
+            let bs = 0;
+            while (buf.length - 1 - bs >= 0 && buf[buf.length - 1 - bs] === 0x5c) bs++;
+            esc = bs % 2 === 1;
+          } else pos = base + q + 1;
           break;
+        }
         case 0x7b: // {
         case 0x5b: // [
           if (depth === 0) {
