@@ -3,8 +3,11 @@
 import type { Options } from './config/options';
 import { ClusterStore } from './cluster/store';
 import { ClusterZone } from './cluster/zone';
+import { selfAddresses } from './cluster/self-address';
+import os from 'node:os';
 import { AnswerCache } from './resolve/cache';
 import { Resolver, type ForwardPath } from './resolve/resolver';
+import { autopathFromPlan } from './resolve/autopath';
 import { QueryHandler, type HandlerEvents } from './server/handler';
 import { QueryStats } from './server/stats';
 import { UdpListener } from './server/udp';
@@ -85,6 +88,7 @@ export async function startServer(opts: Options, log: Logger, hooks: Hooks = {})
       ignoreEmptyService: o.ignoreEmptyService,
       reverseZones: o.reverseZones,
       namespacesFromObjectsOnly: o.namespaceSelector !== null,
+      selfAddresses: selfAddresses(o.listen.map((l) => l.host), os.networkInterfaces()),
     });
   const zoneFiles = (o: Options): ZoneFileSource | null =>
     o.zoneFiles.length === 0
@@ -143,9 +147,26 @@ export async function startServer(opts: Options, log: Logger, hooks: Hooks = {})
     check();
   };
 
-  const cache = opts.cache.enabled ? new AnswerCache(opts.cache) : null;
-  const resolver = new Resolver({ cluster: clusterZone(opts), zones, forwarder: forwarder as ForwardPath | null, cache, generation });
   const stats = new QueryStats();
+  // Issue 12 (`--autopath`): the flags' form of the Corefile's `autopath @kubernetes`.
+  const autopath = (o: Options, zone: ClusterZone) =>
+    !o.autopath
+      ? null
+      : autopathFromPlan({ origin: 'flags', zone: zone.domain, searchDomains: o.autopathSearch, verified: o.pods === 'verified', namespaces: o.autopathNamespaces }, o.resolvConf, {
+          namespaceExists: (ns) => zone.ctx.namespaceVisible(ns),
+          podHasIP: (ns, ip) => store.podHasIP(ns, ip),
+          succeeded: () => stats.autopath[0]++,
+        });
+  const chainParts = (o: Options) => {
+    const cluster = clusterZone(o);
+    return { cluster, autopath: autopath(o, cluster) };
+  };
+
+  const cache = opts.cache.enabled ? new AnswerCache(opts.cache) : null;
+  // Static zone and config reloads drop the memo of local answers whole; a change of the view
+  // drops only the answers that read what it touched (issue 11, resolve/local.ts).
+  const localEpoch = () => zoneVersion;
+  const resolver = new Resolver({ ...chainParts(opts), zones, forwarder: forwarder as ForwardPath | null, cache, generation, localEpoch });
   const handler = new QueryHandler(resolver, stats, events(opts));
 
   const reconfigure = (next: Options): void => {
@@ -169,10 +190,11 @@ export async function startServer(opts: Options, log: Logger, hooks: Hooks = {})
     // Names a new zone file, reverse zone or domain now answers may sit in the cache as
     // forwarded answers: those must not outlive the reload (issue 4: a change never waits out a TTL).
     if (nextCache === running.cache && !same('zoneFiles', 'reverseZones', 'clusterDomain')) nextCache?.clear();
-    const nextResolver = new Resolver({ cluster: clusterZone(next), zones: nextZones, forwarder: nextForwarder as ForwardPath | null, cache: nextCache, generation });
+    const nextResolver = new Resolver({ ...chainParts(next), zones: nextZones, forwarder: nextForwarder as ForwardPath | null, cache: nextCache, generation, localEpoch });
     // The swap: one synchronous step between two packets.
     bump();
     handler.swap(nextResolver, events(next));
+    running.resolver.close();
     if (nextZones !== zones) zones?.close();
     if (nextForwarder !== forwarder) {
       if (forwarder) retire(forwarder, prev.upstreamTimeoutMs);

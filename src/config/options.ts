@@ -46,6 +46,12 @@ export interface Options {
   ready: HostPort | null;
   metrics: HostPort | null;
   config: string | null;
+  /** A CoreDNS Corefile (`-conf`, `--corefile`): the server blocks come from it (corefile/). */
+  corefile: string | null;
+  /** Re-read the Corefile (and its imports) this often, ms; 0 = only on file events and SIGHUP (`reload`). */
+  reloadIntervalMs: number;
+  /** API server URL used instead of in-cluster or kubeconfig (`kubernetes { endpoint URL }`). */
+  kubeEndpoint: string | null;
   /** Label selectors for the API watch (sources/kubernetes.ts). */
   serviceSelector: string | null;
   namespaceSelector: string | null;
@@ -62,8 +68,22 @@ export interface Options {
    * when it is built; false, or no addon, is node:dgram.
    */
   nativeUdp: boolean;
+  /**
+   * Rotate the A/AAAA records of each answer per response (CoreDNS `loadbalance`, in every
+   * distribution's Corefile), so clients of a headless Service spread over its endpoints.
+   */
+  loadbalance: boolean;
   /** Print a `dig` line to try after start-up (npm start). */
   demoHint: boolean;
+  /**
+   * Issue 12: answer a pod's first search-path query (`<name>.<ns>.svc.<zone>`) by walking the
+   * rest of its search list here (resolve/autopath.ts). Off by default, as in CoreDNS.
+   */
+  autopath: boolean;
+  /** Namespaces whose names are walked; null = all. */
+  autopathNamespaces: string[] | null;
+  /** Search domains walked after `<zone>`; null = the `search` line of resolvConf. */
+  autopathSearch: string[] | null;
 }
 
 export interface CacheOptions {
@@ -107,6 +127,9 @@ export const DEFAULTS: Options = {
   ready: { host: '0.0.0.0', port: 8181 },
   metrics: { host: '0.0.0.0', port: 9153 },
   config: null,
+  corefile: null,
+  reloadIntervalMs: 0,
+  kubeEndpoint: null,
   serviceSelector: null,
   namespaceSelector: null,
   startupTimeoutMs: 5000,
@@ -126,5 +149,9 @@ export const DEFAULTS: Options = {
   // Issue 6: one process per usable CPU (the cgroup quota in a pod, config/cpus.ts).
   workers: usableCpus(),
   nativeUdp: true,
+  loadbalance: true,
   demoHint: false,
+  autopath: false,
+  autopathNamespaces: null,
+  autopathSearch: null,
 };

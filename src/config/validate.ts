@@ -68,6 +68,9 @@ export const FIELDS: Fields<Options> = {
   ready: bindOrOff(DEFAULTS.ready?.port ?? 8181),
   metrics: bindOrOff(DEFAULTS.metrics?.port ?? 9153),
   config: nullable(text),
+  corefile: nullable(text),
+  reloadIntervalMs: int(0, 86_400_000),
+  kubeEndpoint: nullable(text),
   serviceSelector: nullable(text),
   namespaceSelector: nullable(text),
   startupTimeoutMs: int(0, 3_600_000),
@@ -78,7 +81,11 @@ export const FIELDS: Fields<Options> = {
   logQueries: bool,
   workers: int(1, 256),
   nativeUdp: bool,
+  loadbalance: bool,
   demoHint: bool,
+  autopath: bool,
+  autopathNamespaces: nullable(list(dnsLabel, { min: 1 })),
+  autopathSearch: nullable(list(domainName, { min: 1 })),
 };
 
 export const OPTION_NAMES = Object.keys(FIELDS) as (keyof Options)[];

@@ -11,7 +11,9 @@ import { cacheKey, type ParsedQuery } from '../dns/query';
 import type { ChasedAnswer } from '../cluster/context';
 import type { AnswerCache, CacheEntry } from './cache';
 import { answerFromWire } from './from-wire';
-import { LocalAnswers } from './local';
+import { ANY_CHANGE, LocalAnswers } from './local';
+import type { TouchListener } from '../cluster/deps';
+import type { Autopath, AutopathChain } from './autopath';
 
 /** Where an answer came from; the metrics `plugin` label (SPEC §5). */
 export const enum Source {
@@ -30,6 +32,11 @@ export interface LocalZone {
    * cached only for the current generation.
    */
   claims(name: string): boolean;
+  /**
+   * Tags each change of the view touched (issue 11): the memo drops the answers whose `deps`
+   * hold one. A zone without it has its answers dropped by every generation instead.
+   */
+  onTouched?(fn: TouchListener): () => void;
 }
 export interface StaticZones {
   /** The zone serving the name, or null. */
@@ -48,8 +55,17 @@ export interface ResolverParts {
   zones: StaticZones | null;
   forwarder: ForwardPath | null;
   cache: AnswerCache | null;
+  /** Issue 12: server-side search path completion; null = off. */
+  autopath?: Autopath | null;
   /** Moves whenever the cluster view or a static zone changes. */
   generation: () => number;
+  /**
+   * Moves when every memoised local answer must go (static zone reload, config reload); the
+   * cluster's own changes then drop only what they touched (cluster.onTouched). Absent, or
+   * with a cluster zone that cannot say what a change touched: `generation` (every change
+   * drops the memo).
+   */
+  localEpoch?: () => number;
   maxLocalAnswers?: number;
   now?: () => number;
 }
@@ -59,16 +75,32 @@ const STALE_TTL = 30;
 /** Bound on CNAME hops inside our own zones (RFC 1034 §3.6.2 loop protection). */
 const MAX_CHASE = 8;
 
-export class Resolver {
+export class Resolver implements AutopathChain {
   /** Source of the last answer returned synchronously (read by server/ for metrics). */
   source: Source = Source.CACHE;
   private readonly local: LocalAnswers;
   private readonly inflight = new Map<string, Promise<CacheEntry | null>>();
   private readonly now: () => number;
+  private readonly epoch: () => number;
+  private readonly unwatch: (() => void) | null;
 
   constructor(private readonly parts: ResolverParts) {
     this.local = new LocalAnswers(parts.maxLocalAnswers ?? 100_000);
     this.now = parts.now ?? Date.now;
+    const byTag = parts.localEpoch !== undefined && (parts.cluster === null || parts.cluster.onTouched !== undefined);
+    this.epoch = byTag ? parts.localEpoch! : parts.generation;
+    this.unwatch = byTag && parts.cluster ? parts.cluster.onTouched!((t) => this.local.invalidate(t)) : null;
+  }
+
+  /** The memo of local answers (its onDrop observer: resolve/local.ts). */
+  get localAnswers(): LocalAnswers {
+    return this.local;
+  }
+
+  /** This resolver was swapped out (config reload): stop following the view, drop the memo. */
+  close(): void {
+    this.unwatch?.();
+    this.local.clear();
   }
 
   /**
@@ -81,12 +113,13 @@ export class Resolver {
       this.source = Source.ERROR;
       return buildResponse(msg, q, REFUSED, maxSize);
     }
-    const gen = this.parts.generation();
-    const hit = this.local.get(q.key, gen);
+    const epoch = this.epoch();
+    const hit = this.local.get(q.key, epoch);
     if (hit !== undefined) {
       this.source = Source.CACHE;
       return buildResponse(msg, q, hit, maxSize);
     }
+    const gen = this.parts.generation();
     const cache = this.parts.cache;
     if (cache) {
       const e = cache.peek(q.key);
@@ -103,14 +136,21 @@ export class Resolver {
     if (q.plainName) {
       const cluster = this.parts.cluster?.answer(q.name, q.qtype) ?? null;
       if (cluster !== null) {
+        if (cluster.rcode === RCODE.NXDOMAIN && this.parts.autopath) {
+          const walked = this.parts.autopath.answer(this, msg, q, cluster, gen, maxSize);
+          if (walked !== null) {
+            this.source = walked instanceof Promise ? Source.FORWARD : Source.KUBERNETES;
+            return walked;
+          }
+        }
         this.source = Source.KUBERNETES;
-        if (cluster.chase === undefined) return this.localAnswer(msg, q, cluster, gen, maxSize);
+        if (cluster.chase === undefined) return this.localAnswer(msg, q, cluster, epoch, maxSize, cluster.deps ?? [ANY_CHANGE]);
         return this.chase(msg, copyShape(q), q.key, q.name, q.qtype, cluster, gen, maxSize);
       }
       const zone = this.parts.zones?.find(q.name) ?? null;
       if (zone !== null) {
         this.source = Source.FILE;
-        return this.localAnswer(msg, q, zone.lookup(q.name, q.qtype), gen, maxSize);
+        return this.localAnswer(msg, q, zone.lookup(q.name, q.qtype), epoch, maxSize);
       }
     }
     if (this.parts.forwarder === null) {
@@ -132,9 +172,16 @@ export class Resolver {
     );
   }
 
-  private localAnswer(msg: Buffer, q: ParsedQuery, set: AnswerSet, gen: number, maxSize: number): Buffer {
+  /** autopath.ts: a composed answer, kept in the cache for its generation and TTL. */
+  remember(key: string, generation: number, answer: EncodedAnswer, ttlSeconds: number): boolean {
+    if (this.parts.cache === null || ttlSeconds <= 0) return false;
+    this.parts.cache.store(key, answer, generation, ttlSeconds, this.now());
+    return true;
+  }
+
+  private localAnswer(msg: Buffer, q: ParsedQuery, set: AnswerSet, epoch: number, maxSize: number, deps?: readonly string[]): Buffer {
     const enc = encodeAnswer(q.name, set);
-    this.local.set(q.key, gen, enc);
+    this.local.set(q.key, epoch, enc, deps);
     return buildResponse(msg, q, enc, maxSize);
   }
 
@@ -207,6 +254,9 @@ export class Resolver {
    */
   private async chase(msg: Buffer, shape: QueryShape, key: string, qname: string, qtype: number, first: ChasedAnswer, gen: number, maxSize: number): Promise<Buffer> {
     const answers: Record[] = [...first.answers];
+    // Memoised only when every hop was local; then the answer depends on every hop's facts.
+    const epoch = this.epoch();
+    const deps: string[] = [...(first.deps ?? [ANY_CHANGE])];
     let target = first.chase!;
     let rcode: number = RCODE.NOERROR;
     let authority: Record[] = [];
@@ -217,7 +267,9 @@ export class Resolver {
       // RFC 1034 §3.6.2: a CNAME loop ends the chase (and no record is repeated, RFC 2181 §5).
       if (visited.has(target)) break;
       visited.add(target);
-      const local = this.parts.cluster?.answer(target, qtype) ?? this.parts.zones?.find(target)?.lookup(target, qtype) ?? null;
+      const inCluster = this.parts.cluster?.answer(target, qtype) ?? null;
+      if (inCluster !== null) deps.push(...(inCluster.deps ?? [ANY_CHANGE]));
+      const local = inCluster ?? this.parts.zones?.find(target)?.lookup(target, qtype) ?? null;
       if (local !== null) {
         answers.push(...local.answers);
         rcode = local.rcode;
@@ -247,7 +299,7 @@ export class Resolver {
     }
     const set: AnswerSet = { rcode, authoritative: true, answers, authority, additional: [] };
     const enc = encodeAnswer(qname, set);
-    if (!external) this.local.set(key, gen, enc);
+    if (!external) this.local.set(key, epoch, enc, deps);
     else if (this.parts.cache && rcode !== RCODE.SERVFAIL && ttl > 0) {
       this.parts.cache.store(key, enc, gen, Math.min(ttl, first.answers[0]?.ttl ?? ttl), this.now());
     }
