@@ -12,6 +12,7 @@ import type { ChasedAnswer } from '../cluster/context';
 import type { AnswerCache, CacheEntry } from './cache';
 import { answerFromWire } from './from-wire';
 import { LocalAnswers } from './local';
+import type { StorePolicy } from './cache-plan';
 
 /** Where an answer came from; the metrics `plugin` label (SPEC §5). */
 export const enum Source {
@@ -48,6 +49,12 @@ export interface ResolverParts {
   zones: StaticZones | null;
   forwarder: ForwardPath | null;
   cache: AnswerCache | null;
+  /** Which names the forwarder takes (`forward FROM`, `except`); null: every name. */
+  forwards?: ((name: string) => boolean) | null;
+  /** The chain of the block that serves a name on the same address (chased CNAME targets). */
+  blockFor?: (name: string) => Resolver | null;
+  /** Which answers the cache may keep (`cache ZONES`, `disable`); null: all. */
+  storable?: StorePolicy;
   /** Moves whenever the cluster view or a static zone changes. */
   generation: () => number;
   maxLocalAnswers?: number;
@@ -69,6 +76,11 @@ export class Resolver {
   constructor(private readonly parts: ResolverParts) {
     this.local = new LocalAnswers(parts.maxLocalAnswers ?? 100_000);
     this.now = parts.now ?? Date.now;
+  }
+
+  /** Set by the composition root once every block of the address is built. */
+  setBlockFor(fn: (name: string) => Resolver | null): void {
+    this.parts.blockFor = fn;
   }
 
   /**
@@ -113,7 +125,7 @@ export class Resolver {
         return this.localAnswer(msg, q, zone.lookup(q.name, q.qtype), gen, maxSize);
       }
     }
-    if (this.parts.forwarder === null) {
+    if (this.parts.forwarder === null || (this.parts.forwards && !this.parts.forwards(q.name))) {
       this.source = Source.ERROR;
       return buildResponse(msg, q, REFUSED, maxSize);
     }
@@ -147,7 +159,7 @@ export class Resolver {
     let p = fw.shareable === undefined || fw.shareable(name) ? this.inflight.get(key) : undefined;
     if (p === undefined) {
       p = fw.resolve(msg, name, qtype).then(
-        (reply) => this.storeForwarded(key, reply, questionEnd, generation),
+        (reply) => this.storeForwarded(key, name, reply, questionEnd, generation),
         (err: { code?: string }) => {
           const stale = this.staleEntry(key);
           throw stale ? { code: err.code, stale } : err;
@@ -168,7 +180,7 @@ export class Resolver {
    *   names a local zone passed on (reverse names under the catch-all): a Service taking that
    *   address later must not stay hidden behind the cached upstream answer.
    */
-  private storeForwarded(key: string, reply: Buffer, questionEnd: number, generation: number): CacheEntry | null {
+  private storeForwarded(key: string, name: string, reply: Buffer, questionEnd: number, generation: number): CacheEntry | null {
     const cache = this.parts.cache;
     const w = answerFromWire(reply, questionEnd, cache?.opts.minTtl ?? 0, cache?.opts.maxTtl ?? 0x7fffffff);
     if (w === null) return null;
@@ -177,6 +189,7 @@ export class Resolver {
     if (cache && w.cacheTtl >= 0) {
       // SERVFAIL and negative answers without an SOA are not cached (RFC 2308 §5).
       if (w.answer.rcode === RCODE.SERVFAIL) return entry;
+      if (this.parts.storable && !this.parts.storable(name, w.negative)) return entry;
       return cache.store(key, w.answer, generation, cache.clampTtl(w.cacheTtl, w.negative), now);
     }
     return entry;
@@ -199,6 +212,20 @@ export class Resolver {
     if (this.inflight.has(q.key)) return;
     e.hits = 0;
     this.forwardEntry(Buffer.from(msg), q.key, q.name, q.qtype, q.questionEnd).catch(() => undefined);
+  }
+
+  /**
+   * The cached or forwarded answer for a name no local zone of this block holds (a chased
+   * CNAME target). Rejects when there is no forwarder for it or the upstreams fail.
+   */
+  externalEntry(target: string, qtype: number, gen: number): Promise<CacheEntry> {
+    // The same key a client's own query for the target has: one cache for both.
+    const key = cacheKey(target, qtype);
+    const hit = this.parts.cache?.peek(key);
+    const fresh = hit !== undefined && this.now() < hit.expiresAt && (hit.generation === 0 || hit.generation === gen);
+    if (fresh) return Promise.resolve(hit);
+    if (this.parts.forwarder === null || (this.parts.forwards && !this.parts.forwards(target))) return Promise.reject(new Error(`no forwarder in this block for ${target}`));
+    return this.forwardEntry(queryFor(target, qtype), key, target, qtype, 12 + nameLen(target) + 4);
   }
 
   /**
@@ -229,11 +256,9 @@ export class Resolver {
       }
       external = true;
       try {
-        // The same key a client's own query for the target has: one cache for both.
-        const key = cacheKey(target, qtype);
-        const hit = this.parts.cache?.peek(key);
-        const fresh = hit !== undefined && this.now() < hit.expiresAt && (hit.generation === 0 || hit.generation === gen);
-        const e = fresh ? hit : await this.forwardEntry(queryFor(target, qtype), key, target, qtype, 12 + nameLen(target) + 4);
+        // The target is asked as a client's query for it would be: through the block that
+        // serves it on this address (CoreDNS's upstream lookup re-enters the server).
+        const e = await (this.parts.blockFor?.(target) ?? this).externalEntry(target, qtype, gen);
         const decoded = dnsPacket.decode(buildResponse(queryFor(target, qtype), { questionEnd: 12 + nameLen(target) + 4, edns: false, opcode: 0, flags: 0 }, e.answer, 65535));
         answers.push(...(decoded.answers ?? []).map(toRecord));
         authority = (decoded.authorities ?? []).map(toRecord);
@@ -248,7 +273,7 @@ export class Resolver {
     const set: AnswerSet = { rcode, authoritative: true, answers, authority, additional: [] };
     const enc = encodeAnswer(qname, set);
     if (!external) this.local.set(key, gen, enc);
-    else if (this.parts.cache && rcode !== RCODE.SERVFAIL && ttl > 0) {
+    else if (this.parts.cache && rcode !== RCODE.SERVFAIL && ttl > 0 && (!this.parts.storable || this.parts.storable(qname, rcode !== RCODE.NOERROR || answers.length === 0))) {
       this.parts.cache.store(key, enc, gen, Math.min(ttl, first.answers[0]?.ttl ?? ttl), this.now());
     }
     return buildResponse(msg, shape, enc, maxSize);
