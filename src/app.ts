@@ -8,7 +8,9 @@ import cluster from 'node:cluster';
 import type { HostPort, Options } from './config/options';
 import type { BlockPlan, ServerPlan } from './config/plan';
 import { planFromOptions } from './config/plan-from-options';
+import os from 'node:os';
 import { ClusterStore } from './cluster/store';
+import { selfAddresses } from './cluster/self-address';
 import { Block, type BlockContext } from './blocks/block';
 import type { AnswerCache, CacheCounts } from './resolve/cache';
 import type { Resolver } from './resolve/resolver';
@@ -104,6 +106,8 @@ export async function startServer(opts: Options, log: Logger, hooks: Hooks = {},
   const slog = log.stage('server');
   const ctx: BlockContext = {
     store,
+    // Every address any block listens on: what ns.dns.<zone> answers (issue 10 item 3).
+    selfAddresses: selfAddresses([...new Set(plan.blocks.flatMap((b) => b.listen.map((l) => l.host)))], os.networkInterfaces()),
     generation,
     bump,
     log,

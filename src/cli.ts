@@ -38,6 +38,7 @@ function serveCommand(): Command {
     .option('--max-concurrent-forwards <n>', 'upstream queries in flight at most; excess REFUSED (default 1000)')
     .option('--no-cache', 'disable the answer cache for forwarded names')
     .option('--no-native-udp', 'use node:dgram instead of the batched native UDP addon')
+    .option('--no-loadbalance', 'answer A/AAAA records in the same order every time (default: rotated per response)')
     .option('--cache-size <entries>', 'cache entries at most (default 10000)')
     .option('--serve-stale <seconds>', 'serve expired answers this long while upstreams fail (default 0: off)')
     .option('--health <host:port|off>', 'health endpoint (default :8080)')
@@ -52,6 +53,9 @@ function serveCommand(): Command {
     .option('--log-level <level>', 'debug | info | warn | error (default info)')
     .option('--log-queries', 'log every query (costly)')
     .option('--demo-hint', 'print a dig line to try after start-up')
+    .option('--autopath', "walk a pod's search path on the server (one round trip per external name)")
+    .option('--autopath-namespaces <ns,...>', 'autopath only names of these namespaces (default all)')
+    .option('--autopath-search <domain,...>', 'search domains walked after the cluster zone (default: search line of --resolv-conf)')
     .action(async (flags: Record<string, unknown>) => {
       let opts: Options;
       try {

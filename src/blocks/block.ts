@@ -12,6 +12,7 @@ import { QueryStats } from '../server/stats';
 import { AnswerCache } from '../resolve/cache';
 import { cacheOptionsOf, storePolicy } from '../resolve/cache-plan';
 import { KubernetesLink } from '../resolve/kubernetes';
+import { autopathFromPlan } from '../resolve/autopath';
 import { Resolver, type ForwardPath } from '../resolve/resolver';
 import { inZone, inZones } from '../dns/zones';
 import { Forwarder, type ForwarderObserver } from '../upstream/forwarder';
@@ -23,6 +24,8 @@ import { queryLog } from '../ops/query-log';
 /** What every block of one server shares. */
 export interface BlockContext {
   store: ClusterStore;
+  /** This server's own addresses (cluster/self-address.ts), for ns.dns.<zone>. */
+  selfAddresses: string[];
   /** The local generation: the view's, zone file reloads and config reloads. */
   generation(): number;
   /** Moves the local generation (a zone file reloaded). */
@@ -73,9 +76,22 @@ export class Block implements Served {
       // Names a new zone file or cluster zone now answers may sit in the cache as forwarded
       // answers: they must not outlive the reload (issue 4: a change never waits out a TTL).
       if (cache && cache === prev?.cache && !(same('zoneFiles') && same('kubernetes'))) cache.clear();
-      const kubernetes = plan.kubernetes ? new KubernetesLink(ctx.store, plan.kubernetes, opts.namespaceSelector !== null) : null;
+      const kubernetes = plan.kubernetes ? new KubernetesLink(ctx.store, plan.kubernetes, opts.namespaceSelector !== null, ctx.selfAddresses) : null;
+      const stats = prev?.stats ?? new QueryStats();
+      // Issue 12: autopath walks the search path of the block's cluster zone.
+      const k = kubernetes?.primary;
+      const autopath =
+        plan.autopath && k
+          ? autopathFromPlan(plan.autopath, opts.resolvConf, {
+              namespaceExists: (ns) => k.ctx.namespaceVisible(ns),
+              podHasIP: (ns, ip) => ctx.store.podHasIP(ns, ip),
+              succeeded: () => stats.autopath[0]++,
+            })
+          : null;
       const chain = new Resolver({
         cluster: kubernetes,
+        autopath,
+        loadbalance: plan.loadbalance,
         zones: zoneFiles,
         forwarder: forwarder as ForwardPath | null,
         forwards: forwardFilter(plan.forward),
@@ -83,7 +99,6 @@ export class Block implements Served {
         storable: plan.cache ? storePolicy(plan.cache) : null,
         generation: ctx.generation,
       });
-      const stats = prev?.stats ?? new QueryStats();
       const slog = ctx.log.stage('server');
       const events: HandlerEvents = {
         panic: plan.errors

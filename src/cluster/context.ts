@@ -20,6 +20,11 @@ export interface ClusterZoneOptions {
    * --namespace-selector, whose unselected namespaces must be hidden (CoreDNS namespace_labels).
    */
   namespacesFromObjectsOnly?: boolean;
+  /**
+   * This server's own addresses (cluster/self-address.ts): what `ns.dns.<zone>` answers and
+   * the apex NS glue when there is no kube-dns Service. Absent = none known.
+   */
+  selfAddresses?: string[];
 }
 
 /** Set on an answer whose CNAME target lies outside every served zone: the chain resolves it. */
@@ -47,16 +52,20 @@ export class ZoneContext {
     return this.store.hasNamespace(ns) || (!this.opts.namespacesFromObjectsOnly && this.store.hasServicesIn(ns));
   }
 
+  /**
+   * The SOA of `zone` (the cluster zone, a reverse zone, or an arpa zone under the catch-all).
+   * Its server and mailbox names are those of the zone it belongs to, as CoreDNS builds them
+   * (plugin/backend_lookup.go SOA: ns.dns.<zone>, hostmaster.<zone>; issue 10 item 4).
+   */
   soa(zone: string): Record {
-    const d = this.opts.domain;
     return {
       name: zone,
       type: 'SOA',
       // SPEC §3: record TTL min(ttl, 300); the minimum field is the negative-caching TTL.
       ttl: Math.min(this.opts.ttl, 300),
       data: {
-        mname: `ns.dns.${d}`,
-        rname: `hostmaster.${d}`,
+        mname: zone === '' ? 'ns.dns' : `ns.dns.${zone}`,
+        rname: zone === '' ? 'hostmaster' : `hostmaster.${zone}`,
         serial: this.store.serial >>> 0,
         refresh: 7200,
         retry: 1800,

@@ -1,6 +1,9 @@
 // The in-memory cluster view: slim records by key, the indexes the answer rules read, and a
 // generation number that moves on every change DNS can see (DESIGN §2). Sources write through
-// the ClusterSink methods; the answer rules (cluster/zone.ts) only read.
+// the ClusterSink methods; the answer rules (cluster/zone.ts) only read. Each change also
+// names the facts it touched, old and new state (cluster/deps.ts), so that the memo of
+// encoded answers drops only the answers that read them (issue 11; onTouched()).
+import { addressTag, endpointsTag, namespaceTag, podTag, serviceTag, SERIAL_TAG, type TouchListener } from './deps';
 import {
   recordKey,
   type ClusterObjects,
@@ -47,12 +50,28 @@ export class ClusterStore implements ClusterSink {
   /** `ns/ip` -> number of pods in ns with that IP (pods verified mode). */
   private readonly podIPs = new Map<string, number>();
   private readonly listeners: ChangeListener[] = [];
+  private touchListeners: TouchListener[] = [];
+  /** Tags touched since the last notify; 'all' after the first sync. */
+  private touched: Set<string> | 'all' = new Set();
+  /** Namespace -> whether it held a Service before this change (flips are found at notify). */
+  private readonly nsBefore = new Map<string, boolean>();
   /** Merged endpoints per `ns/service`, valid for one generation. */
   private mergedCache = new Map<string, MergedEndpoint[]>();
   private mergedGeneration = 0;
 
   onChange(fn: ChangeListener): void {
     this.listeners.push(fn);
+  }
+
+  /**
+   * Called after every change with the tags it touched (before the onChange listeners), or
+   * 'all'. Returns the unsubscribe function (a resolver replaced by a config reload lets go).
+   */
+  onTouched(fn: TouchListener): () => void {
+    this.touchListeners = [...this.touchListeners, fn];
+    return () => {
+      this.touchListeners = this.touchListeners.filter((f) => f !== fn);
+    };
   }
 
   // ---- ClusterSink ----
@@ -113,6 +132,7 @@ export class ClusterStore implements ClusterSink {
   markSynced(): void {
     if (this.synced) return;
     this.synced = true;
+    this.touched = 'all'; // every answer may have been SERVFAIL (SPEC §3); happens once
     this.changed(); // answers computed before sync (SERVFAIL) must not outlive it
   }
 
@@ -209,13 +229,20 @@ export class ClusterStore implements ClusterSink {
     this.generation++;
     // SPEC §3: the unix second of the last change (not +1 per change: a burst of changes would
     // otherwise run the serial ahead of the clock); never backwards.
-    this.serial = Math.max(this.serial, Math.floor(Date.now() / 1000));
+    const serial = Math.max(this.serial, Math.floor(Date.now() / 1000));
+    if (serial !== this.serial) this.touch(SERIAL_TAG);
+    this.serial = serial;
     if (this.batchDepth > 0) this.pending = true;
     else this.notify();
   }
 
   private notify(): void {
     this.pending = false;
+    for (const [ns, was] of this.nsBefore) if (was !== this.servicesPerNamespace.has(ns)) this.touch(namespaceTag(ns));
+    this.nsBefore.clear();
+    const touched = this.touched;
+    this.touched = new Set();
+    for (const fn of this.touchListeners) fn(touched);
     for (const fn of this.listeners) fn(this.generation);
   }
 
@@ -228,7 +255,31 @@ export class ClusterStore implements ClusterSink {
     }
   }
 
+  private touch(tag: string): void {
+    if (this.touched !== 'all') this.touched.add(tag);
+  }
+
+  /** The tags a record stands for (called with the old record and with the new one). */
+  private touchRecord(kind: ObjectKind, key: string, r: unknown): void {
+    if (kind === 'Service') {
+      const s = r as ServiceRecord;
+      this.touch(serviceTag(s.namespace, s.name));
+      for (const ip of s.clusterIPs) this.touch(addressTag(ip));
+      if (!this.nsBefore.has(s.namespace)) this.nsBefore.set(s.namespace, this.servicesPerNamespace.has(s.namespace));
+    } else if (kind === 'EndpointSet') {
+      const s = r as EndpointSetRecord;
+      this.touch(endpointsTag(s.namespace, s.service));
+      for (const ep of s.endpoints) for (const a of ep.addresses) this.touch(addressTag(a));
+    } else if (kind === 'Pod') {
+      const p = r as PodRecord;
+      for (const ip of p.ips) this.touch(podTag(p.namespace, ip));
+    } else {
+      this.touch(namespaceTag(key));
+    }
+  }
+
   private index(kind: ObjectKind, key: string, r: unknown): void {
+    this.touchRecord(kind, key, r);
     if (kind === 'Service') {
       const s = r as ServiceRecord;
       for (const ip of s.clusterIPs) this.serviceByClusterIP.set(ip, key);
@@ -244,6 +295,7 @@ export class ClusterStore implements ClusterSink {
   }
 
   private unindex(kind: ObjectKind, key: string, r: unknown): void {
+    this.touchRecord(kind, key, r);
     if (kind === 'Service') {
       const s = r as ServiceRecord;
       for (const ip of s.clusterIPs) if (this.serviceByClusterIP.get(ip) === key) this.serviceByClusterIP.delete(ip);

@@ -22,6 +22,13 @@ export interface ServiceRecord {
   externalName: string;
   ports: PortRecord[];
   publishNotReadyAddresses: boolean;
+  /**
+   * spec.externalIPs then status.loadBalancer.ingress[].ip, normalised (k8s_external, as
+   * CoreDNS's object.Service merges them); undefined when there are none (most Services).
+   */
+  externalIPs?: string[];
+  /** status.loadBalancer.ingress[].hostname, lower-case, no trailing dot (a CNAME in k8s_external); undefined when none. */
+  externalHosts?: string[];
 }
 
 export interface EndpointRecord {

@@ -102,14 +102,22 @@ export class ClusterZone {
       const target = `kube-dns.kube-system.svc.${z.opts.domain}`;
       return z.positive([{ name, type: 'NS', ttl: z.ttl, data: target }], svc.clusterIPs.map((ip) => z.address(target, ip)));
     }
-    return z.positive([{ name, type: 'NS', ttl: z.ttl, data: `ns.dns.${z.opts.domain}` }]);
+    // Issue 10 item 3: the glue is what ns.dns.<zone> answers (this server's own addresses).
+    const target = `ns.dns.${z.opts.domain}`;
+    return z.positive([{ name, type: 'NS', ttl: z.ttl, data: target }], this.ownAddresses().map((ip) => z.address(target, ip)));
+  }
+
+  /** The kube-dns ClusterIPs when that Service has any, else this server's own addresses. */
+  private ownAddresses(): string[] {
+    const svc = this.dnsService();
+    if (svc && svc.clusterIPs.length) return svc.clusterIPs;
+    return this.ctx.opts.selfAddresses ?? [];
   }
 
   private nsAddress(name: string, qtype: number): AnswerSet {
     const z = this.ctx;
-    const svc = this.dnsService();
     const fam = qtype === TYPE.A ? 4 : qtype === TYPE.AAAA ? 6 : 0;
-    const ips = svc ? svc.clusterIPs.filter((ip) => (ip.includes(':') ? 6 : 4) === fam) : [];
+    const ips = this.ownAddresses().filter((ip) => (ip.includes(':') ? 6 : 4) === fam);
     return ips.length ? z.positive(ips.map((ip) => z.address(name, ip))) : z.nodata();
   }
 }

@@ -19,6 +19,15 @@ export const CONFIG_ERROR_CODES = [
   'CDNS_CONFIG_VALUE',
   /** Two settings that cannot be used together. */
   'CDNS_CONFIG_CONFLICT',
+  // Raised by the Corefile plugins' factories (plugins/), placed at the directive's file:line.
+  /** A regular expression that does not compile (rewrite, template `match`). */
+  'CDNS_PLUGIN_REGEX',
+  /** A Go template outside the supported subset, or an RR text that cannot be a record. */
+  'CDNS_PLUGIN_TEMPLATE',
+  /** A hosts file that exists but cannot be read. */
+  'CDNS_PLUGIN_HOSTS',
+  /** Any other plugin value refused at configuration: a name, a type, a TTL range, an address. */
+  'CDNS_PLUGIN_VALUE',
 ] as const;
 
 export type ConfigErrorCode = (typeof CONFIG_ERROR_CODES)[number];

@@ -53,6 +53,9 @@ const FLAGS: Record<string, Target> = {
   serveStale: { key: 'serveStaleSeconds', nested: 'cache', check: CACHE_FIELDS.serveStaleSeconds },
   startupTimeout: { key: 'startupTimeoutMs', check: FIELDS.startupTimeoutMs },
   demoHint: { key: 'demoHint', check: FIELDS.demoHint },
+  autopath: { key: 'autopath', check: FIELDS.autopath },
+  autopathNamespaces: { key: 'autopathNamespaces', check: joined(FIELDS.autopathNamespaces) },
+  autopathSearch: { key: 'autopathSearch', check: joined(FIELDS.autopathSearch) },
   // Not in DESIGN §3, mapped so that cli.ts may offer them without touching this file.
   resolvConf: { key: 'resolvConf', check: FIELDS.resolvConf },
   upstreamTimeout: { key: 'upstreamTimeoutMs', check: FIELDS.upstreamTimeoutMs },
@@ -67,7 +70,7 @@ export function flagName(key: string): string {
 }
 
 /** The commander keys this file maps (for cli.ts tests that every declared flag is covered). */
-export const FLAG_KEYS: readonly string[] = [...Object.keys(FLAGS), 'cache', 'nativeUdp'];
+export const FLAG_KEYS: readonly string[] = [...Object.keys(FLAGS), 'cache', 'nativeUdp', 'loadbalance'];
 
 export function flagsToOptions(parsed: Record<string, unknown>): OptionsLayer {
   const layer: Record<string, unknown> = {};
@@ -80,6 +83,10 @@ export function flagsToOptions(parsed: Record<string, unknown>): OptionsLayer {
     }
     if (name === 'nativeUdp') {
       if (value === false) layer.nativeUdp = false; // --no-native-udp
+      continue;
+    }
+    if (name === 'loadbalance') {
+      if (value === false) layer.loadbalance = false; // --no-loadbalance
       continue;
     }
     const t = FLAGS[name];

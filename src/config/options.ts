@@ -62,8 +62,22 @@ export interface Options {
    * when it is built; false, or no addon, is node:dgram.
    */
   nativeUdp: boolean;
+  /**
+   * Rotate the A/AAAA records of each answer per response (CoreDNS `loadbalance`, in every
+   * distribution's Corefile), so clients of a headless Service spread over its endpoints.
+   */
+  loadbalance: boolean;
   /** Print a `dig` line to try after start-up (npm start). */
   demoHint: boolean;
+  /**
+   * Issue 12: answer a pod's first search-path query (`<name>.<ns>.svc.<zone>`) by walking the
+   * rest of its search list here (resolve/autopath.ts). Off by default, as in CoreDNS.
+   */
+  autopath: boolean;
+  /** Namespaces whose names are walked; null = all. */
+  autopathNamespaces: string[] | null;
+  /** Search domains walked after `<zone>`; null = the `search` line of resolvConf. */
+  autopathSearch: string[] | null;
 }
 
 export interface CacheOptions {
@@ -126,5 +140,9 @@ export const DEFAULTS: Options = {
   // Issue 6: one process per usable CPU (the cgroup quota in a pod, config/cpus.ts).
   workers: usableCpus(),
   nativeUdp: true,
+  loadbalance: true,
   demoHint: false,
+  autopath: false,
+  autopathNamespaces: null,
+  autopathSearch: null,
 };

@@ -20,7 +20,11 @@ export function planFromOptions(opts: Options): ServerPlan {
     forward: opts.upstream !== null && opts.upstream.length === 0 ? null : forwardPlan(opts, '', opts.upstream),
     cache,
     zoneFiles: opts.zoneFiles.map((path) => ({ origin: 'flags', path, zones: [] })),
-    loadbalance: (opts as { loadbalance?: boolean }).loadbalance ?? true,
+    loadbalance: opts.loadbalance,
+    // Issue 12 (`--autopath`): the flags' form of the Corefile's `autopath @kubernetes`.
+    autopath: opts.autopath
+      ? { origin: 'flags', zone: domain, searchDomains: opts.autopathSearch, verified: opts.pods === 'verified', namespaces: opts.autopathNamespaces }
+      : null,
     log: opts.logQueries,
     loop: true,
   };

@@ -122,4 +122,6 @@ export interface AutopathPlan {
   searchDomains: string[] | null;
   /** CoreDNS's rule: the client must be a pod of the namespace (needs `pods verified`). */
   verified: boolean;
+  /** Only names of these namespaces are walked (clusterdns's own limit); absent/null = all. */
+  namespaces?: string[] | null;
 }

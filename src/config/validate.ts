@@ -78,7 +78,11 @@ export const FIELDS: Fields<Options> = {
   logQueries: bool,
   workers: int(1, 256),
   nativeUdp: bool,
+  loadbalance: bool,
   demoHint: bool,
+  autopath: bool,
+  autopathNamespaces: nullable(list(dnsLabel, { min: 1 })),
+  autopathSearch: nullable(list(domainName, { min: 1 })),
 };
 
 export const OPTION_NAMES = Object.keys(FIELDS) as (keyof Options)[];

@@ -29,6 +29,12 @@ export interface EncodedAnswer {
   ttlOffsets: number[];
   /** Smallest TTL in the answer (or the negative TTL): how long it may be cached. */
   minTtl: number;
+  /**
+   * Runs of records `loadbalance` may rotate, as flat triples (body offset, record size,
+   * count); null = none. Left undefined by answers not built here (forwarded ones): the first
+   * shuffled response computes it (rotationRuns).
+   */
+  lbRuns?: Int32Array | null;
 }
 
 export function encodeAnswer(qnameLower: string, set: AnswerSet): EncodedAnswer {
@@ -46,7 +52,7 @@ export function encodeAnswer(qnameLower: string, set: AnswerSet): EncodedAnswer 
       if (section !== set.additional && ttl < minTtl) minTtl = ttl;
     }
   }
-  return {
+  const enc: EncodedAnswer = {
     rcode: set.rcode,
     authoritative: set.authoritative,
     body: w.body(),
@@ -57,6 +63,90 @@ export function encodeAnswer(qnameLower: string, set: AnswerSet): EncodedAnswer 
     ttlOffsets,
     minTtl: minTtl === Infinity ? 0 : minTtl,
   };
+  enc.lbRuns = rotationRuns(enc);
+  return enc;
+}
+
+const A_RR = 2 + 10 + 4; // owner as one compression pointer, fixed fields, IPv4
+const AAAA_RR = 2 + 10 + 16;
+
+/**
+ * Where `loadbalance` may rotate records without re-encoding: runs of 2+ consecutive A (or
+ * AAAA) records of one section whose owner is the same single compression pointer. Such
+ * records hold no name a pointer could aim at and all have one size, so any rotation of a run
+ * keeps every pointer, record boundary (truncation) and TTL offset (cache ageing) valid.
+ * CNAMEs, SRV and everything else keep their place (CoreDNS loadbalance).
+ */
+export function rotationRuns(a: EncodedAnswer): Int32Array | null {
+  const { body, rrEnds, ttlOffsets } = a;
+  const runs: number[] = [];
+  const bounds = [a.an, a.an + a.ns, rrEnds.length];
+  let section = 0;
+  let runStart = -1;
+  let runSize = 0;
+  let runCount = 0;
+  let runOwner = -1;
+  const close = (): void => {
+    if (runCount >= 2) runs.push(runStart, runSize, runCount);
+    runCount = 0;
+    runOwner = -1;
+  };
+  for (let i = 0; i < rrEnds.length; i++) {
+    while (i >= bounds[section]) {
+      close();
+      section++;
+    }
+    const start = i === 0 ? 0 : rrEnds[i - 1];
+    const size = rrEnds[i] - start;
+    const pointer = ttlOffsets[i] - start === 6 && (body[start] & 0xc0) === 0xc0;
+    const type = pointer ? body.readUInt16BE(start + 2) : 0;
+    const ok = (type === 1 && size === A_RR) || (type === 28 && size === AAAA_RR);
+    if (!ok) {
+      close();
+      continue;
+    }
+    const owner = body.readUInt16BE(start) | (type << 16);
+    if (runCount > 0 && owner === runOwner && size === runSize) {
+      runCount++;
+      continue;
+    }
+    close();
+    runStart = start;
+    runSize = size;
+    runCount = 1;
+    runOwner = owner;
+  }
+  close();
+  return runs.length === 0 ? null : Int32Array.from(runs);
+}
+
+/** xorshift32: cheap, no allocation; only spread matters here, not unpredictability. */
+let lbState = (Date.now() ^ (process.pid << 16)) | 1;
+
+/**
+ * Rotates each run of `a` in `out` (where a.body was copied at `at`, `bodyLen` bytes kept) by a
+ * pseudo-random offset: what `loadbalance` does per response. Records cut by truncation stay
+ * cut; the kept ones are a rotated window, whole records only.
+ */
+function rotate(out: Buffer, at: number, bodyLen: number, a: EncodedAnswer, runs: Int32Array): void {
+  const body = a.body;
+  for (let r = 0; r < runs.length; r += 3) {
+    const start = runs[r];
+    if (start >= bodyLen) break;
+    const size = runs[r + 1];
+    const count = runs[r + 2];
+    lbState ^= lbState << 13;
+    lbState ^= lbState >>> 17;
+    lbState ^= lbState << 5;
+    const k = (lbState >>> 0) % count;
+    if (k === 0) continue;
+    const end = Math.min(start + count * size, bodyLen);
+    const split = start + k * size;
+    // [split, runEnd) first, then [start, split), as much as fits before `end`.
+    const headLen = Math.min(start + count * size - split, end - start);
+    body.copy(out, at + start, split, split + headLen);
+    if (start + headLen < end) body.copy(out, at + start + headLen, start, start + (end - start - headLen));
+  }
 }
 
 /** An answer with no records: SERVFAIL, REFUSED, or an rcode alone. */
@@ -71,8 +161,9 @@ const OPT_LEN = 11;
  * the answer is cut at a record boundary; TC is set when an answer or authority record had to
  * go (RFC 2181 §9: dropping only additional records does not need TC).
  * @param ttlSpent seconds to subtract from every TTL (answers served from cache, RFC 1035 §7.4).
+ * @param shuffle rotate the A/AAAA records of a NOERROR answer (`loadbalance`, rotationRuns).
  */
-export function buildResponse(msg: Buffer, q: QueryShape, a: EncodedAnswer, maxSize: number, ttlSpent = 0): Buffer {
+export function buildResponse(msg: Buffer, q: QueryShape, a: EncodedAnswer, maxSize: number, ttlSpent = 0, shuffle = false): Buffer {
   const qEnd = q.questionEnd;
   const opt = q.edns ? OPT_LEN : 0;
   let bodyLen = a.body.length;
@@ -102,6 +193,11 @@ export function buildResponse(msg: Buffer, q: QueryShape, a: EncodedAnswer, maxS
   out.writeUInt16BE(ns, 8);
   out.writeUInt16BE(ar + (opt ? 1 : 0), 10);
   a.body.copy(out, qEnd, 0, bodyLen);
+  if (shuffle && a.rcode === 0 && bodyLen > 0) {
+    let runs = a.lbRuns;
+    if (runs === undefined) runs = a.lbRuns = rotationRuns(a);
+    if (runs !== null) rotate(out, qEnd, bodyLen, a, runs);
+  }
   if (ttlSpent > 0) {
     for (const off of a.ttlOffsets) {
       if (off >= bodyLen) break;

@@ -67,21 +67,21 @@ export class WireWriter {
     this.buf = next;
   }
 
-  private u8(v: number): void {
+  u8(v: number): void {
     this.ensure(1);
     this.buf[this.pos++ - this.base] = v;
   }
-  private u16(v: number): void {
+  u16(v: number): void {
     this.ensure(2);
     this.buf.writeUInt16BE(v, this.pos - this.base);
     this.pos += 2;
   }
-  private u32(v: number): void {
+  u32(v: number): void {
     this.ensure(4);
     this.buf.writeUInt32BE(v >>> 0, this.pos - this.base);
     this.pos += 4;
   }
-  private bytes(b: Uint8Array): void {
+  bytes(b: Uint8Array): void {
     this.ensure(b.length);
     this.buf.set(b, this.pos - this.base);
     this.pos += b.length;
@@ -116,6 +116,24 @@ export class WireWriter {
     const lenAt = this.pos;
     this.u16(0);
     this.rdata(type, r);
+    this.buf.writeUInt16BE(this.pos - lenAt - 2, lenAt - this.base);
+    return ttlAt;
+  }
+
+  /**
+   * A record whose rdata the caller writes (resolve/from-wire.ts re-encodes an upstream's
+   * records with compression: names through name(), the rest through u16/u32/bytes).
+   * Returns the absolute offset of its TTL field.
+   */
+  copied(owner: string, type: number, klass: number, ttl: number, rdata: () => void): number {
+    this.name(owner);
+    this.u16(type);
+    this.u16(klass);
+    const ttlAt = this.pos;
+    this.u32(ttl);
+    const lenAt = this.pos;
+    this.u16(0);
+    rdata();
     this.buf.writeUInt16BE(this.pos - lenAt - 2, lenAt - this.base);
     return ttlAt;
   }

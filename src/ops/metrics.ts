@@ -122,6 +122,12 @@ export class Metrics {
     new BucketedHistogram(reg, 'coredns_dns_request_size_bytes', 'Size of the EDNS0 UDP buffer in bytes (64K for TCP) per zone and protocol.', ['server', 'zone', 'view', 'proto'], SIZE_BUCKETS, perProto((s) => s.reqSize, (s) => s.reqSizeSum));
     new BucketedHistogram(reg, 'coredns_dns_response_size_bytes', 'Size of the returned response in bytes.', ['server', 'zone', 'view', 'proto'], SIZE_BUCKETS, perProto((s) => s.respSize, (s) => s.respSizeSum));
 
+    // --- CoreDNS: autopath plugin (counts walks that found an answer; repeats served from the
+    // cache do not count, as in CoreDNS, whose cache sits before autopath) ---
+    counterFamily(reg, 'coredns_autopath_success_total', 'Counter of requests that did autopath.', ['server'], (emit) => {
+      if (v().plugins.includes('autopath')) emit({ server: opts.server() }, v().stats.autopath[0]);
+    });
+
     // --- CoreDNS: cache plugin (labels server, type, zones, view as in CoreDNS 1.11) ---
     const cacheLabels = () => ({ server: opts.server(), zones: ZONE, view: VIEW });
     gaugeFamily(reg, 'coredns_cache_entries', 'The number of elements in the cache.', ['server', 'type', 'zones', 'view'], (emit) => {
@@ -261,5 +267,6 @@ export function enabledPlugins(o: Options, has: { forwarder: boolean; cache: boo
   if (o.ready) p.push('ready');
   if (o.metrics) p.push('prometheus');
   if (o.config) p.push('reload');
+  if (o.autopath) p.push('autopath');
   return p;
 }

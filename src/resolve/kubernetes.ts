@@ -22,6 +22,8 @@ export class KubernetesLink implements LocalZone {
     plan: KubernetesPlan,
     /** --namespace-selector: only Namespace objects make a namespace exist. */
     namespacesFromObjectsOnly: boolean,
+    /** This server's own addresses (cluster/self-address.ts), for ns.dns.<zone>. */
+    selfAddresses: string[] = [],
   ) {
     const forward = plan.zones.filter((z) => !isReverse(z));
     const reverse = plan.zones.filter(isReverse);
@@ -32,6 +34,7 @@ export class KubernetesLink implements LocalZone {
       endpointPodNames: plan.endpointPodNames,
       ignoreEmptyService: plan.ignoreEmptyService,
       namespacesFromObjectsOnly,
+      selfAddresses,
     };
     // The first zone answers the reverse names too (its SOA names them, as CoreDNS's first zone).
     this.zones = (forward.length ? forward : ['cluster.local']).map(
@@ -49,6 +52,11 @@ export class KubernetesLink implements LocalZone {
     // fallthrough zone: the next link answers.
     const miss = a.rcode === RCODE.NXDOMAIN || (a.rcode === RCODE.SERVFAIL && !this.store.synced);
     return miss && inZones(name, this.fallthrough) ? null : a;
+  }
+
+  /** The first cluster zone (autopath walks its search path). */
+  get primary(): ClusterZone {
+    return this.zones[0];
   }
 
   claims(name: string): boolean {

@@ -13,6 +13,7 @@ import type { AnswerCache, CacheEntry } from './cache';
 import { answerFromWire } from './from-wire';
 import { LocalAnswers } from './local';
 import type { StorePolicy } from './cache-plan';
+import type { Autopath, AutopathChain } from './autopath';
 
 /** Where an answer came from; the metrics `plugin` label (SPEC §5). */
 export const enum Source {
@@ -55,6 +56,10 @@ export interface ResolverParts {
   blockFor?: (name: string) => Resolver | null;
   /** Which answers the cache may keep (`cache ZONES`, `disable`); null: all. */
   storable?: StorePolicy;
+  /** `loadbalance`: rotate the A/AAAA records of each NOERROR response (dns/encoded.ts). */
+  loadbalance?: boolean;
+  /** Issue 12: server-side search path completion; null = off. */
+  autopath?: Autopath | null;
   /** Moves whenever the cluster view or a static zone changes. */
   generation: () => number;
   maxLocalAnswers?: number;
@@ -66,16 +71,19 @@ const STALE_TTL = 30;
 /** Bound on CNAME hops inside our own zones (RFC 1034 §3.6.2 loop protection). */
 const MAX_CHASE = 8;
 
-export class Resolver {
+export class Resolver implements AutopathChain {
   /** Source of the last answer returned synchronously (read by server/ for metrics). */
   source: Source = Source.CACHE;
   private readonly local: LocalAnswers;
   private readonly inflight = new Map<string, Promise<CacheEntry | null>>();
   private readonly now: () => number;
+  /** `loadbalance`, fixed for the chain's life (STYLE rule 9). */
+  private readonly lb: boolean;
 
   constructor(private readonly parts: ResolverParts) {
     this.local = new LocalAnswers(parts.maxLocalAnswers ?? 100_000);
     this.now = parts.now ?? Date.now;
+    this.lb = parts.loadbalance === true;
   }
 
   /** Set by the composition root once every block of the address is built. */
@@ -97,7 +105,7 @@ export class Resolver {
     const hit = this.local.get(q.key, gen);
     if (hit !== undefined) {
       this.source = Source.CACHE;
-      return buildResponse(msg, q, hit, maxSize);
+      return buildResponse(msg, q, hit, maxSize, 0, this.lb);
     }
     const cache = this.parts.cache;
     if (cache) {
@@ -108,13 +116,20 @@ export class Resolver {
         cache.hits++;
         this.source = Source.CACHE;
         this.maybePrefetch(msg, q, e, now);
-        return buildResponse(msg, q, e.answer, maxSize, Math.floor((now - e.storedAt) / 1000));
+        return buildResponse(msg, q, e.answer, maxSize, Math.floor((now - e.storedAt) / 1000), this.lb);
       }
       cache.misses++;
     }
     if (q.plainName) {
       const cluster = this.parts.cluster?.answer(q.name, q.qtype) ?? null;
       if (cluster !== null) {
+        if (cluster.rcode === RCODE.NXDOMAIN && this.parts.autopath) {
+          const walked = this.parts.autopath.answer(this, msg, q, cluster, gen, maxSize);
+          if (walked !== null) {
+            this.source = walked instanceof Promise ? Source.FORWARD : Source.KUBERNETES;
+            return walked;
+          }
+        }
         this.source = Source.KUBERNETES;
         if (cluster.chase === undefined) return this.localAnswer(msg, q, cluster, gen, maxSize);
         return this.chase(msg, copyShape(q), q.key, q.name, q.qtype, cluster, gen, maxSize);
@@ -133,21 +148,28 @@ export class Resolver {
     const shape = copyShape(q);
     const passedOn = this.parts.cluster?.claims(q.name) ? gen : 0;
     return this.forwardEntry(msg, q.key, q.name, q.qtype, shape.questionEnd, passedOn).then(
-      (e) => buildResponse(msg, shape, e.answer, maxSize, Math.floor((this.now() - e.storedAt) / 1000)),
+      (e) => buildResponse(msg, shape, e.answer, maxSize, Math.floor((this.now() - e.storedAt) / 1000), this.lb),
       (err: { code?: string; stale?: CacheEntry }) => {
         if (err.stale) {
           this.parts.cache!.servedStale++;
-          return buildResponse(msg, shape, withTtl(err.stale.answer, STALE_TTL), maxSize);
+          return buildResponse(msg, shape, withTtl(err.stale.answer, STALE_TTL), maxSize, 0, this.lb);
         }
         return buildResponse(msg, shape, err.code === 'CDNS_UPSTREAM_OVERLOADED' ? REFUSED : SERVFAIL, maxSize);
       },
     );
   }
 
+  /** autopath.ts: a composed answer, kept in the cache for its generation and TTL. */
+  remember(key: string, generation: number, answer: EncodedAnswer, ttlSeconds: number): boolean {
+    if (this.parts.cache === null || ttlSeconds <= 0) return false;
+    this.parts.cache.store(key, answer, generation, ttlSeconds, this.now());
+    return true;
+  }
+
   private localAnswer(msg: Buffer, q: ParsedQuery, set: AnswerSet, gen: number, maxSize: number): Buffer {
     const enc = encodeAnswer(q.name, set);
     this.local.set(q.key, gen, enc);
-    return buildResponse(msg, q, enc, maxSize);
+    return buildResponse(msg, q, enc, maxSize, 0, this.lb);
   }
 
   /**
@@ -276,7 +298,7 @@ export class Resolver {
     else if (this.parts.cache && rcode !== RCODE.SERVFAIL && ttl > 0 && (!this.parts.storable || this.parts.storable(qname, rcode !== RCODE.NOERROR || answers.length === 0))) {
       this.parts.cache.store(key, enc, gen, Math.min(ttl, first.answers[0]?.ttl ?? ttl), this.now());
     }
-    return buildResponse(msg, shape, enc, maxSize);
+    return buildResponse(msg, shape, enc, maxSize, 0, this.lb);
   }
 }
 

@@ -30,6 +30,7 @@ export interface StatsSnapshot {
   reqSizeSum: number[];
   respSize: number[];
   respSizeSum: number[];
+  autopath?: number[];
 }
 
 export class QueryStats {
@@ -45,6 +46,8 @@ export class QueryStats {
   readonly reqSizeSum = new Float64Array(2);
   readonly respSize = new Float64Array(2 * (SIZE_BUCKETS.length + 1));
   readonly respSizeSum = new Float64Array(2);
+  /** Walks that found an answer (coredns_autopath_success_total; resolve/autopath.ts). */
+  readonly autopath = new Float64Array(1);
 
   request(proto: number, family: number, qtype: number, size: number): void {
     this.requests[(proto * 2 + family) * NT + typeIndex[qtype]]++;
@@ -71,6 +74,7 @@ export class QueryStats {
       reqSizeSum: [...this.reqSizeSum],
       respSize: [...this.respSize],
       respSizeSum: [...this.respSizeSum],
+      autopath: [...this.autopath],
     };
   }
 
@@ -87,6 +91,7 @@ export class QueryStats {
     addInto(this.reqSizeSum, s.reqSizeSum);
     addInto(this.respSize, s.respSize);
     addInto(this.respSizeSum, s.respSizeSum);
+    if (s.autopath) addInto(this.autopath, s.autopath);
   }
 }
 

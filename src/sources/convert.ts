@@ -110,7 +110,10 @@ function service(o: Obj): ServiceRecord {
   }
   const ports: PortRecord[] = [];
   list(spec.ports, 'spec.ports').forEach((p, i) => ports.push(port(p, `spec.ports[${i}]`, false)!));
-  const base = { namespace: m.namespace, name: m.name, ports, publishNotReadyAddresses: spec.publishNotReadyAddresses === true };
+  const base: Omit<ServiceRecord, 'kind' | 'clusterIPs' | 'externalName'> = {
+    namespace: m.namespace, name: m.name, ports, publishNotReadyAddresses: spec.publishNotReadyAddresses === true,
+  };
+  external(o, spec, base);
   if (type === 'ExternalName') {
     const target = str(spec.externalName, 'spec.externalName').replace(/\.$/, '').toLowerCase();
     if (!target) throw new FieldError('spec.externalName', 'a DNS name', spec.externalName);
@@ -123,6 +126,28 @@ function service(o: Obj): ServiceRecord {
   if (raw[0] === 'None') return { ...base, kind: 'Headless', clusterIPs: [], externalName: '' };
   const clusterIPs = raw.map((v, i) => ip(v, spec.clusterIPs !== undefined ? `spec.clusterIPs[${i}]` : 'spec.clusterIP'));
   return { ...base, kind: 'ClusterIP', clusterIPs, externalName: '' };
+}
+
+/**
+ * The addresses k8s_external serves: spec.externalIPs, then the load balancer's ingress IPs and
+ * hostnames. Set only when present, so the 99% of Services without them carry no extra field.
+ */
+function external(o: Obj, spec: Obj, into: { externalIPs?: string[]; externalHosts?: string[] }): void {
+  const ips = list(spec.externalIPs, 'spec.externalIPs').map((v, i) => ip(v, `spec.externalIPs[${i}]`));
+  const hosts: string[] = [];
+  const lb = obj(obj(o.status, 'status', true).loadBalancer, 'status.loadBalancer', true);
+  list(lb.ingress, 'status.loadBalancer.ingress').forEach((g, i) => {
+    const f = `status.loadBalancer.ingress[${i}]`;
+    const go = obj(g, f);
+    if (go.ip !== undefined && go.ip !== null && go.ip !== '') ips.push(ip(go.ip, `${f}.ip`));
+    else if (go.hostname !== undefined && go.hostname !== null && go.hostname !== '') {
+      const h = str(go.hostname, `${f}.hostname`).replace(/\.$/, '').toLowerCase();
+      if (!/^[a-z0-9_]([-a-z0-9_]*)(\.[a-z0-9_][-a-z0-9_]*)*$/.test(h)) throw new FieldError(`${f}.hostname`, 'a DNS name', go.hostname);
+      hosts.push(h);
+    }
+  });
+  if (ips.length > 0) into.externalIPs = ips;
+  if (hosts.length > 0) into.externalHosts = hosts;
 }
 
 const TRIGGER = 'endpoints.kubernetes.io/last-change-trigger-time';

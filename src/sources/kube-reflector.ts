@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { sameRecord } from '../cluster/store';
 import type { KindRecords, ObjectKind } from '../cluster/types';
 import { convertObject, FieldError } from './convert';
-import { Backoff, type BackoffOptions } from './kube-backoff';
+import { Backoff, unreachable, type BackoffOptions } from './kube-backoff';
 import type { KubeConfig } from './kube-client';
 import { ApiError, listPage, watchStream, type Call, type WatchEvent } from './kube-http';
 import { Link, type LogFn } from './kube-link';
@@ -304,7 +304,9 @@ export class Reflector {
       this.opts.log('error', 'endpointslices: the API server does not serve discovery.k8s.io/v1 EndpointSlices (Kubernetes 1.21 or later is required); headless and endpoint names will be missing', { code: 'CDNS_SOURCES_API_STATUS', resource: this.def.name });
     }
     this.link.lost(err);
-    return this.backoff.next();
+    // Issue 10 item 5: a server that does not answer is retried at a bounded pace, so the view
+    // catches up within seconds of its return (kube-backoff.ts).
+    return this.backoff.next(unreachable(e));
   }
 
   private saidNoSlices = false;

@@ -28,8 +28,8 @@ test.each([
   expect((soa.data as { serial: number }).serial).toBe(z.store.serial >>> 0);
 });
 
-test('the SOA of another zone (a reverse zone) keeps the cluster server names', () => {
-  expect(ctx().soa('96.10.in-addr.arpa')).toMatchObject({ name: '96.10.in-addr.arpa', data: { mname: 'ns.dns.cluster.local', rname: 'hostmaster.cluster.local' } });
+test('the SOA of another zone (a reverse zone) is named after that zone, as CoreDNS does (issue 10 item 4)', () => {
+  expect(ctx().soa('96.10.in-addr.arpa')).toMatchObject({ name: '96.10.in-addr.arpa', data: { mname: 'ns.dns.96.10.in-addr.arpa', rname: 'hostmaster.96.10.in-addr.arpa' } });
 });
 
 test('custom domain', () => {
@@ -41,7 +41,7 @@ test.each([
   ['positive with glue', (z: ZoneContext) => z.positive([], [z.address('a.cluster.local', 'fd00::1')]), ['NOERROR aa', 'ar: a.cluster.local 30 AAAA fd00::1']],
   ['nodata', (z: ZoneContext) => z.nodata(), ['NOERROR aa', 'ns: cluster.local 30 SOA ns.dns.cluster.local hostmaster.cluster.local 7200 1800 86400 30']],
   ['nxdomain', (z: ZoneContext) => z.nxdomain(), ['NXDOMAIN aa', 'ns: cluster.local 30 SOA ns.dns.cluster.local hostmaster.cluster.local 7200 1800 86400 30']],
-  ['nxdomain in a reverse zone', (z: ZoneContext) => z.nxdomain('96.10.in-addr.arpa'), ['NXDOMAIN aa', 'ns: 96.10.in-addr.arpa 30 SOA ns.dns.cluster.local hostmaster.cluster.local 7200 1800 86400 30']],
+  ['nxdomain in a reverse zone', (z: ZoneContext) => z.nxdomain('96.10.in-addr.arpa'), ['NXDOMAIN aa', 'ns: 96.10.in-addr.arpa 30 SOA ns.dns.96.10.in-addr.arpa hostmaster.96.10.in-addr.arpa 7200 1800 86400 30']],
 ])('%s', (_n, build, want) => {
   expect(fmt(build(ctx()))).toEqual(want);
 });

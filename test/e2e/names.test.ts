@@ -244,14 +244,15 @@ spec: { clusterIP: 10.96.12.34, ports: [{ name: http, port: 80 }] }
   });
   afterAll(() => bare?.close());
 
-  test('NS is ns.dns.cluster.local; no glue', async () => {
+  test('NS is ns.dns.cluster.local, with the server\'s own address as glue (issue 10 item 3)', async () => {
     const { packet } = await ask(bare.port, 'cluster.local', 'NS');
     expectPositive(packet);
     expect(rrs(packet)).toEqual(['cluster.local NS ns.dns.cluster.local']);
-    expect(rrs(packet, 'additionals')).toEqual([]);
+    expect(rrs(packet, 'additionals')).toEqual(['ns.dns.cluster.local A 127.0.0.1']);
   });
 
-  test('ns.dns.cluster.local exists (NODATA, not NXDOMAIN) without an address to give', async () => {
-    await negative(bare.port, 'ns.dns.cluster.local', 'A', NODATA);
+  test('ns.dns.cluster.local answers that address; AAAA (no IPv6 listen address) is NODATA', async () => {
+    expect(await positive(bare.port, 'ns.dns.cluster.local', 'A')).toEqual(['ns.dns.cluster.local A 127.0.0.1']);
+    await negative(bare.port, 'ns.dns.cluster.local', 'AAAA', NODATA);
   });
 });

@@ -46,8 +46,8 @@ describe('answerFromWire', () => {
     expect(dataOf(p, 'authorities')).toEqual(['example.org NS ns1.example.org']);
     expect(dataOf(p, 'additionals')).toEqual(['ns1.example.org A 192.0.2.53']);
     expect(p.flag_aa).toBe(true);
-    // The body is exactly what followed the upstream's question.
-    expect(w.answer.body.equals(msg.subarray(QEND))).toBe(true);
+    // Re-encoded with compression (issue 10 item 2): shorter than what followed the upstream's question.
+    expect(w.answer.body.length).toBeLessThan(msg.length - QEND);
   });
 
   test('TTLs are clamped in the stored copy, so what is served is clamped too; the cache TTL follows', () => {

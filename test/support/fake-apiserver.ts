@@ -9,6 +9,7 @@
 // selector turns a MODIFIED that leaves/enters the selection into DELETED/ADDED; BOOKMARK
 // events carry only metadata.resourceVersion; errors are Status objects.
 import * as http from 'node:http';
+import { performance } from 'node:perf_hooks';
 import type { AddressInfo, Socket } from 'node:net';
 
 export type Resource = 'services' | 'endpointslices' | 'endpoints' | 'namespaces' | 'pods';
@@ -110,6 +111,8 @@ export class FakeApiServer {
   private readonly sockets = new Set<Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private outageOn = false;
+  /** performance.now() of each connection reset by an outage: how hard clients retried. */
+  readonly refused: number[] = [];
   private readonly forbidden = new Set<Resource>();
   private readonly listDelays = new Map<Resource, number>();
 
@@ -119,7 +122,10 @@ export class FakeApiServer {
     for (const r of Object.keys(DEFS) as Resource[]) this.store.set(r, new Map());
     this.server = http.createServer((req, res) => this.handle(req, res));
     this.server.on('connection', (s: Socket) => {
-      if (this.outageOn) return void s.destroy();
+      if (this.outageOn) {
+        this.refused.push(performance.now());
+        return void s.destroy();
+      }
       s.setNoDelay(true);
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));

@@ -177,7 +177,8 @@ export async function startKubeServing(fake: FakeApiServer, layer: OptionsLayer 
  * least half its ceiling), so it lands at most min(cap, 2 * outageMs + base) after the end.
  */
 export function reconnectBoundMs(outageMs: number): number {
-  return Math.min(DEFAULT_BACKOFF.capMs, 2 * outageMs + DEFAULT_BACKOFF.baseMs);
+  // Issue 10 item 5: while the server does not answer, delays stop growing at unreachableCapMs.
+  return Math.min(DEFAULT_BACKOFF.unreachableCapMs, 2 * outageMs + DEFAULT_BACKOFF.baseMs);
 }
 
 // ---- API objects ----
