@@ -100,6 +100,9 @@ export async function startServer(opts: Options, log: Logger, hooks: Hooks = {},
   let zoneVersion = 0;
   const bump = () => (zoneVersion = (zoneVersion + 1) & 0xffff);
   const generation = () => store.generation * 65536 + zoneVersion;
+  // Static zone and config reloads drop the memo of local answers whole; a change of the view
+  // drops only the answers that read what it touched (issue 11, resolve/local.ts).
+  const localEpoch = () => zoneVersion;
 
   const errors = new Consolidator(log);
   const closers: (() => unknown)[] = [() => errors.close()];
@@ -109,6 +112,7 @@ export async function startServer(opts: Options, log: Logger, hooks: Hooks = {},
     // Every address any block listens on: what ns.dns.<zone> answers (issue 10 item 3).
     selfAddresses: selfAddresses([...new Set(plan.blocks.flatMap((b) => b.listen.map((l) => l.host)))], os.networkInterfaces()),
     generation,
+    localEpoch,
     bump,
     log,
     errors,
@@ -131,7 +135,7 @@ export async function startServer(opts: Options, log: Logger, hooks: Hooks = {},
   };
 
   let blocks = buildBlocks(plan.blocks, opts, ctx, []);
-  closers.push(() => Promise.all([...blocks.flatMap((b) => [b.forwarder?.close(), b.zoneFiles?.close()]), ...[...retiring].map((f) => f.close())]));
+  closers.push(() => Promise.all([...blocks.flatMap((b) => [b.chain.close(), b.forwarder?.close(), b.zoneFiles?.close()]), ...[...retiring].map((f) => f.close())]));
 
   // Listen addresses, in the order they first appear; each routes between its blocks.
   const unrouted = new QueryStats();
@@ -216,6 +220,8 @@ export async function startServer(opts: Options, log: Logger, hooks: Hooks = {},
       a.handler.swap(routing(a.blocks));
     }
     for (const old of blocks) {
+      // The swapped-out chain stops following the view and drops its memo.
+      old.chain.close();
       if (old.zoneFiles && !nextBlocks.some((b) => b.zoneFiles === old.zoneFiles)) old.zoneFiles.close();
       if (old.forwarder && !nextBlocks.some((b) => b.forwarder === old.forwarder)) retire(old.forwarder, old.plan.forward?.timeoutMs ?? 2000);
     }

@@ -28,6 +28,8 @@ export interface BlockContext {
   selfAddresses: string[];
   /** The local generation: the view's, zone file reloads and config reloads. */
   generation(): number;
+  /** Moves when every memoised local answer must go (zone file or config reload). */
+  localEpoch(): number;
   /** Moves the local generation (a zone file reloaded). */
   bump(): void;
   log: Logger;
@@ -98,6 +100,7 @@ export class Block implements Served {
         cache,
         storable: plan.cache ? storePolicy(plan.cache) : null,
         generation: ctx.generation,
+        localEpoch: ctx.localEpoch,
       });
       const slog = ctx.log.stage('server');
       const events: HandlerEvents = {

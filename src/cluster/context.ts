@@ -1,8 +1,16 @@
 // What every answer rule needs: the store, the options, and the builders of positive and
 // negative answers with the zone's SOA (SPEC §3). One instance per (store, options).
+//
+// Dependency recording (issue 11): the rules read the view only through the methods below,
+// each of which notes the tag of the fact it read (cluster/deps.ts). ClusterZone.answer()
+// takes the tags and hands them out with the answer, so the memo of encoded answers can drop
+// exactly the answers a change touches. A rule reading `z.store` directly would make answers
+// that outlive their state: don't.
 import { RCODE } from '../dns/constants';
 import type { AnswerSet, Record } from '../dns/records';
-import type { ClusterStore } from './store';
+import type { ClusterStore, MergedEndpoint } from './store';
+import type { PortRecord, ServiceRecord } from './types';
+import { addressTag, endpointsTag, namespaceTag, podTag, serviceTag, SERIAL_TAG } from './deps';
 import type { PodMode } from '../config/options';
 
 export interface ClusterZoneOptions {
@@ -30,10 +38,18 @@ export interface ClusterZoneOptions {
 /** Set on an answer whose CNAME target lies outside every served zone: the chain resolves it. */
 export interface ChasedAnswer extends AnswerSet {
   chase?: string;
+  /**
+   * Tags of every fact of the view this answer read (cluster/deps.ts); set by
+   * ClusterZone.answer(). Absent on an answer from a link that records nothing: such an answer
+   * is treated as depending on every change.
+   */
+  deps?: string[];
 }
 
 export class ZoneContext {
   readonly allowed: Set<string> | null;
+  /** Tags read since the last take(). */
+  private deps: string[] = [];
 
   constructor(
     readonly store: ClusterStore,
@@ -46,9 +62,50 @@ export class ZoneContext {
     return this.opts.ttl;
   }
 
+  /** The tags recorded since the previous call, and a fresh list for the next answer. */
+  take(): string[] {
+    const d = this.deps;
+    this.deps = [];
+    return d;
+  }
+
+  // ---- reads of the view, recorded ----
+
+  service(ns: string, name: string): ServiceRecord | undefined {
+    this.deps.push(serviceTag(ns, name));
+    return this.store.service(ns, name);
+  }
+
+  endpointsOf(svc: ServiceRecord): MergedEndpoint[] {
+    this.deps.push(endpointsTag(svc.namespace, svc.name));
+    return this.store.endpointsOf(svc.namespace, svc.name);
+  }
+
+  endpointPortsOf(svc: ServiceRecord): PortRecord[] {
+    this.deps.push(endpointsTag(svc.namespace, svc.name));
+    return this.store.endpointPortsOf(svc.namespace, svc.name);
+  }
+
+  serviceForClusterIP(ip: string): ServiceRecord | undefined {
+    this.deps.push(addressTag(ip));
+    return this.store.serviceForClusterIP(ip);
+  }
+
+  /** Services (as `ns/name`) with an endpoint set listing this address. */
+  servicesForAddress(ip: string): string[] {
+    this.deps.push(addressTag(ip));
+    return this.store.servicesForAddress(ip);
+  }
+
+  podHasIP(ns: string, ip: string): boolean {
+    this.deps.push(podTag(ns, ip));
+    return this.store.podHasIP(ns, ip);
+  }
+
   /** SPEC §2, Namespaces: it exists (as an object, or holding a Service) and is not hidden. */
   namespaceVisible(ns: string): boolean {
     if (this.allowed && !this.allowed.has(ns)) return false;
+    this.deps.push(namespaceTag(ns));
     return this.store.hasNamespace(ns) || (!this.opts.namespacesFromObjectsOnly && this.store.hasServicesIn(ns));
   }
 
@@ -58,6 +115,7 @@ export class ZoneContext {
    * (plugin/backend_lookup.go SOA: ns.dns.<zone>, hostmaster.<zone>; issue 10 item 4).
    */
   soa(zone: string): Record {
+    this.deps.push(SERIAL_TAG);
     return {
       name: zone,
       type: 'SOA',

@@ -9,7 +9,7 @@ export function answerPod(z: ZoneContext, name: string, qtype: number, label: st
   if (mode === 'disabled' || !z.namespaceVisible(ns)) return z.nxdomain();
   const ip = undashIP(label);
   if (ip === '') return z.nxdomain();
-  if (mode === 'verified' && !z.store.podHasIP(ns, ip)) return z.nxdomain();
+  if (mode === 'verified' && !z.podHasIP(ns, ip)) return z.nxdomain();
   const fam = ipFamily(ip);
   if ((fam === 4 && qtype === TYPE.A) || (fam === 6 && qtype === TYPE.AAAA)) return z.positive([z.address(name, ip)]);
   return z.nodata();

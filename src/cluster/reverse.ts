@@ -39,12 +39,12 @@ export function answerReverse(z: ZoneContext, name: string, qtype: number): Answ
 function ptrTargets(z: ZoneContext, ip: string): string[] {
   if (ip === '') return [];
   // A ClusterIP maps to exactly one Service.
-  const svc = z.store.serviceForClusterIP(ip);
+  const svc = z.serviceForClusterIP(ip);
   if (svc && visible(z, svc.namespace)) return [serviceFqdn(z, svc)];
   const out = new Set<string>();
-  for (const key of z.store.servicesForAddress(ip)) {
+  for (const key of z.servicesForAddress(ip)) {
     const [ns, name] = key.split('/');
-    const s = z.store.service(ns, name);
+    const s = z.service(ns, name);
     if (!s || s.kind === 'ExternalName' || !visible(z, ns)) continue;
     for (const e of servedEndpoints(z, s)) {
       if (e.address === ip) out.add(`${endpointName(z, e)}.${serviceFqdn(z, s)}`);

@@ -12,7 +12,7 @@ const LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** The addresses of a Service that DNS publishes: ready ones, or all with publishNotReadyAddresses. */
 export function servedEndpoints(z: ZoneContext, svc: ServiceRecord): MergedEndpoint[] {
-  const all = z.store.endpointsOf(svc.namespace, svc.name);
+  const all = z.endpointsOf(svc);
   return svc.publishNotReadyAddresses ? all : all.filter((e) => e.ready);
 }
 
@@ -77,7 +77,7 @@ export function answerEndpoint(z: ZoneContext, name: string, qtype: number, svc:
 
 function portsOf(z: ZoneContext, svc: ServiceRecord) {
   // Headless answers name endpoints, so their ports are the endpoints' (target) ports.
-  return svc.kind === 'Headless' ? z.store.endpointPortsOf(svc.namespace, svc.name) : svc.ports;
+  return svc.kind === 'Headless' ? z.endpointPortsOf(svc) : svc.ports;
 }
 
 /**

@@ -8,6 +8,7 @@ import { answerPod } from './pod';
 import { answerReverse } from './reverse';
 import { answerEndpoint, answerService, answerServiceSrv } from './service';
 import type { ClusterStore } from './store';
+import type { TouchListener } from './deps';
 
 /** Schema version of the Kubernetes DNS specification this server implements. */
 export const SCHEMA_VERSION = '1.1.0';
@@ -30,10 +31,19 @@ export class ClusterZone {
     return name === this.ctx.opts.domain || name.endsWith(this.suffix);
   }
 
+  /** The answer, with `deps`: the tags of every fact of the view it read (issue 11). */
   answer(name: string, qtype: number): ChasedAnswer | null {
-    if (this.contains(name)) return this.answerInZone(name, qtype);
-    if (isReverse(name)) return answerReverse(this.ctx, name, qtype);
-    return null;
+    let set: ChasedAnswer | null = null;
+    if (this.contains(name)) set = this.answerInZone(name, qtype);
+    else if (isReverse(name)) set = answerReverse(this.ctx, name, qtype);
+    const deps = this.ctx.take();
+    if (set !== null) set.deps = deps;
+    return set;
+  }
+
+  /** Called with the tags each change of the view touched (the memo drops what read them). */
+  onTouched(fn: TouchListener): () => void {
+    return this.ctx.store.onTouched(fn);
   }
 
   /** Names this zone answers or may answer once the view changes: the zone and every reverse name. */
@@ -73,7 +83,7 @@ export class ClusterZone {
     const ns = l[1];
     if (!z.namespaceVisible(ns)) return z.nxdomain();
     if (l.length === 2) return z.nodata();
-    const svc = z.store.service(ns, l[2]);
+    const svc = z.service(ns, l[2]);
     if (!svc) return z.nxdomain();
     if (l.length === 3) return answerService(z, name, qtype, svc);
     if (l.length === 4) return answerEndpoint(z, name, qtype, svc, l[3]);
@@ -89,7 +99,7 @@ export class ClusterZone {
 
   /** The kube-dns Service, whose ClusterIP is this server's address inside the cluster. */
   private dnsService() {
-    return this.ctx.store.service('kube-system', 'kube-dns');
+    return this.ctx.service('kube-system', 'kube-dns');
   }
 
   private apex(name: string, qtype: number): AnswerSet {

@@ -23,6 +23,7 @@ export type OptionsLayer = Partial<Omit<Options, 'cache' | 'tcp'>> & {
 /** Keys that make no sense inside the file, with the reason given to the user. */
 const REFUSED_KEYS: Record<string, string> = {
   config: 'set on the command line only (--config)',
+  corefile: 'set on the command line only (-conf or --corefile)',
   federations: 'the kube-dns federations key is not supported (federation DNS was removed from Kubernetes)',
 };
 

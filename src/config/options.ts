@@ -46,6 +46,12 @@ export interface Options {
   ready: HostPort | null;
   metrics: HostPort | null;
   config: string | null;
+  /** A CoreDNS Corefile (`-conf`, `--corefile`): the server blocks come from it (corefile/). */
+  corefile: string | null;
+  /** Re-read the Corefile (and its imports) this often, ms; 0 = only on file events and SIGHUP (`reload`). */
+  reloadIntervalMs: number;
+  /** API server URL used instead of in-cluster or kubeconfig (`kubernetes { endpoint URL }`). */
+  kubeEndpoint: string | null;
   /** Label selectors for the API watch (sources/kubernetes.ts). */
   serviceSelector: string | null;
   namespaceSelector: string | null;
@@ -121,6 +127,9 @@ export const DEFAULTS: Options = {
   ready: { host: '0.0.0.0', port: 8181 },
   metrics: { host: '0.0.0.0', port: 9153 },
   config: null,
+  corefile: null,
+  reloadIntervalMs: 0,
+  kubeEndpoint: null,
   serviceSelector: null,
   namespaceSelector: null,
   startupTimeoutMs: 5000,

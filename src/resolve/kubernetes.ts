@@ -6,6 +6,7 @@
 import { RCODE } from '../dns/constants';
 import type { ChasedAnswer } from '../cluster/context';
 import type { ClusterStore } from '../cluster/store';
+import type { TouchListener } from '../cluster/deps';
 import { ClusterZone } from '../cluster/zone';
 import type { KubernetesPlan } from '../config/plan';
 import type { LocalZone } from './resolver';
@@ -57,6 +58,11 @@ export class KubernetesLink implements LocalZone {
   /** The first cluster zone (autopath walks its search path). */
   get primary(): ClusterZone {
     return this.zones[0];
+  }
+
+  /** Issue 11: the memo drops only the answers whose facts a change of the view touched. */
+  onTouched(fn: TouchListener): () => void {
+    return this.store.onTouched(fn);
   }
 
   claims(name: string): boolean {

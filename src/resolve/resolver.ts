@@ -11,9 +11,10 @@ import { cacheKey, type ParsedQuery } from '../dns/query';
 import type { ChasedAnswer } from '../cluster/context';
 import type { AnswerCache, CacheEntry } from './cache';
 import { answerFromWire } from './from-wire';
-import { LocalAnswers } from './local';
-import type { StorePolicy } from './cache-plan';
+import { ANY_CHANGE, LocalAnswers } from './local';
+import type { TouchListener } from '../cluster/deps';
 import type { Autopath, AutopathChain } from './autopath';
+import type { StorePolicy } from './cache-plan';
 
 /** Where an answer came from; the metrics `plugin` label (SPEC §5). */
 export const enum Source {
@@ -32,6 +33,11 @@ export interface LocalZone {
    * cached only for the current generation.
    */
   claims(name: string): boolean;
+  /**
+   * Tags each change of the view touched (issue 11): the memo drops the answers whose `deps`
+   * hold one. A zone without it has its answers dropped by every generation instead.
+   */
+  onTouched?(fn: TouchListener): () => void;
 }
 export interface StaticZones {
   /** The zone serving the name, or null. */
@@ -62,6 +68,13 @@ export interface ResolverParts {
   autopath?: Autopath | null;
   /** Moves whenever the cluster view or a static zone changes. */
   generation: () => number;
+  /**
+   * Moves when every memoised local answer must go (static zone reload, config reload); the
+   * cluster's own changes then drop only what they touched (cluster.onTouched). Absent, or
+   * with a cluster zone that cannot say what a change touched: `generation` (every change
+   * drops the memo).
+   */
+  localEpoch?: () => number;
   maxLocalAnswers?: number;
   now?: () => number;
 }
@@ -79,16 +92,46 @@ export class Resolver implements AutopathChain {
   private readonly now: () => number;
   /** `loadbalance`, fixed for the chain's life (STYLE rule 9). */
   private readonly lb: boolean;
+  private readonly epoch: () => number;
+  private readonly unwatch: (() => void) | null;
 
   constructor(private readonly parts: ResolverParts) {
     this.local = new LocalAnswers(parts.maxLocalAnswers ?? 100_000);
     this.now = parts.now ?? Date.now;
     this.lb = parts.loadbalance === true;
+    const byTag = parts.localEpoch !== undefined && (parts.cluster === null || parts.cluster.onTouched !== undefined);
+    this.epoch = byTag ? parts.localEpoch! : parts.generation;
+    this.unwatch = byTag && parts.cluster ? parts.cluster.onTouched!((t) => this.local.invalidate(t)) : null;
+  }
+
+  /** The memo of local answers (its onDrop observer: resolve/local.ts). */
+  get localAnswers(): LocalAnswers {
+    return this.local;
+  }
+
+  /** This resolver was swapped out (config reload): stop following the view, drop the memo. */
+  close(): void {
+    this.unwatch?.();
+    this.local.clear();
   }
 
   /** Set by the composition root once every block of the address is built. */
   setBlockFor(fn: (name: string) => Resolver | null): void {
     this.parts.blockFor = fn;
+  }
+
+  /**
+   * The cached or forwarded answer for a name no local zone of this block holds (a chased
+   * CNAME target). Rejects when there is no forwarder for it or the upstreams fail.
+   */
+  externalEntry(target: string, qtype: number, gen: number): Promise<CacheEntry> {
+    // The same key a client's own query for the target has: one cache for both.
+    const key = cacheKey(target, qtype);
+    const hit = this.parts.cache?.peek(key);
+    const fresh = hit !== undefined && this.now() < hit.expiresAt && (hit.generation === 0 || hit.generation === gen);
+    if (fresh) return Promise.resolve(hit);
+    if (this.parts.forwarder === null || (this.parts.forwards && !this.parts.forwards(target))) return Promise.reject(new Error(`no forwarder in this block for ${target}`));
+    return this.forwardEntry(queryFor(target, qtype), key, target, qtype, 12 + nameLen(target) + 4);
   }
 
   /**
@@ -101,12 +144,13 @@ export class Resolver implements AutopathChain {
       this.source = Source.ERROR;
       return buildResponse(msg, q, REFUSED, maxSize);
     }
-    const gen = this.parts.generation();
-    const hit = this.local.get(q.key, gen);
+    const epoch = this.epoch();
+    const hit = this.local.get(q.key, epoch);
     if (hit !== undefined) {
       this.source = Source.CACHE;
       return buildResponse(msg, q, hit, maxSize, 0, this.lb);
     }
+    const gen = this.parts.generation();
     const cache = this.parts.cache;
     if (cache) {
       const e = cache.peek(q.key);
@@ -131,13 +175,13 @@ export class Resolver implements AutopathChain {
           }
         }
         this.source = Source.KUBERNETES;
-        if (cluster.chase === undefined) return this.localAnswer(msg, q, cluster, gen, maxSize);
+        if (cluster.chase === undefined) return this.localAnswer(msg, q, cluster, epoch, maxSize, cluster.deps ?? [ANY_CHANGE]);
         return this.chase(msg, copyShape(q), q.key, q.name, q.qtype, cluster, gen, maxSize);
       }
       const zone = this.parts.zones?.find(q.name) ?? null;
       if (zone !== null) {
         this.source = Source.FILE;
-        return this.localAnswer(msg, q, zone.lookup(q.name, q.qtype), gen, maxSize);
+        return this.localAnswer(msg, q, zone.lookup(q.name, q.qtype), epoch, maxSize);
       }
     }
     if (this.parts.forwarder === null || (this.parts.forwards && !this.parts.forwards(q.name))) {
@@ -166,9 +210,9 @@ export class Resolver implements AutopathChain {
     return true;
   }
 
-  private localAnswer(msg: Buffer, q: ParsedQuery, set: AnswerSet, gen: number, maxSize: number): Buffer {
+  private localAnswer(msg: Buffer, q: ParsedQuery, set: AnswerSet, epoch: number, maxSize: number, deps?: readonly string[]): Buffer {
     const enc = encodeAnswer(q.name, set);
-    this.local.set(q.key, gen, enc);
+    this.local.set(q.key, epoch, enc, deps);
     return buildResponse(msg, q, enc, maxSize, 0, this.lb);
   }
 
@@ -237,25 +281,14 @@ export class Resolver implements AutopathChain {
   }
 
   /**
-   * The cached or forwarded answer for a name no local zone of this block holds (a chased
-   * CNAME target). Rejects when there is no forwarder for it or the upstreams fail.
-   */
-  externalEntry(target: string, qtype: number, gen: number): Promise<CacheEntry> {
-    // The same key a client's own query for the target has: one cache for both.
-    const key = cacheKey(target, qtype);
-    const hit = this.parts.cache?.peek(key);
-    const fresh = hit !== undefined && this.now() < hit.expiresAt && (hit.generation === 0 || hit.generation === gen);
-    if (fresh) return Promise.resolve(hit);
-    if (this.parts.forwarder === null || (this.parts.forwards && !this.parts.forwards(target))) return Promise.reject(new Error(`no forwarder in this block for ${target}`));
-    return this.forwardEntry(queryFor(target, qtype), key, target, qtype, 12 + nameLen(target) + 4);
-  }
-
-  /**
    * SPEC §2, ExternalName: CNAME first, then the target's records, found through the same
    * path as any other name (our zones, the cache, the upstreams).
    */
   private async chase(msg: Buffer, shape: QueryShape, key: string, qname: string, qtype: number, first: ChasedAnswer, gen: number, maxSize: number): Promise<Buffer> {
     const answers: Record[] = [...first.answers];
+    // Memoised only when every hop was local; then the answer depends on every hop's facts.
+    const epoch = this.epoch();
+    const deps: string[] = [...(first.deps ?? [ANY_CHANGE])];
     let target = first.chase!;
     let rcode: number = RCODE.NOERROR;
     let authority: Record[] = [];
@@ -266,7 +299,9 @@ export class Resolver implements AutopathChain {
       // RFC 1034 §3.6.2: a CNAME loop ends the chase (and no record is repeated, RFC 2181 §5).
       if (visited.has(target)) break;
       visited.add(target);
-      const local = this.parts.cluster?.answer(target, qtype) ?? this.parts.zones?.find(target)?.lookup(target, qtype) ?? null;
+      const inCluster = this.parts.cluster?.answer(target, qtype) ?? null;
+      if (inCluster !== null) deps.push(...(inCluster.deps ?? [ANY_CHANGE]));
+      const local = inCluster ?? this.parts.zones?.find(target)?.lookup(target, qtype) ?? null;
       if (local !== null) {
         answers.push(...local.answers);
         rcode = local.rcode;
@@ -294,7 +329,7 @@ export class Resolver implements AutopathChain {
     }
     const set: AnswerSet = { rcode, authoritative: true, answers, authority, additional: [] };
     const enc = encodeAnswer(qname, set);
-    if (!external) this.local.set(key, gen, enc);
+    if (!external) this.local.set(key, epoch, enc, deps);
     else if (this.parts.cache && rcode !== RCODE.SERVFAIL && ttl > 0 && (!this.parts.storable || this.parts.storable(qname, rcode !== RCODE.NOERROR || answers.length === 0))) {
       this.parts.cache.store(key, enc, gen, Math.min(ttl, first.answers[0]?.ttl ?? ttl), this.now());
     }

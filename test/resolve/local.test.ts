@@ -1,7 +1,8 @@
-// resolve/local.ts: the memo of locally computed answers, valid for one generation. A new
-// generation empties it (an answer never outlives the view it came from); a set computed
-// against an old generation is dropped; a flood of names cannot grow it past its bound.
-import { LocalAnswers } from '../../src/resolve/local';
+// resolve/local.ts: the memo of locally computed answers. A new epoch empties it; a set
+// computed against an old epoch is dropped; a flood of names cannot grow it past its bound;
+// invalidate() drops exactly the entries stored with a touched tag (issue 11), and the drop
+// observer hears every drop.
+import { ANY_CHANGE, LocalAnswers } from '../../src/resolve/local';
 import { emptyAnswer } from '../../src/dns/encoded';
 
 const a1 = emptyAnswer(0);
@@ -37,5 +38,62 @@ describe('LocalAnswers', () => {
     expect(m.get('d', 1)).toBe(a2);
     for (let i = 0; i < 1000; i++) m.set(`n${i}`, 1, a1);
     expect(m.size).toBeLessThanOrEqual(3);
+  });
+
+  test('invalidate drops the entries holding a touched tag, and only those', () => {
+    const m = new LocalAnswers(100);
+    m.get('', 1);
+    m.set('web', 1, a1, ['n:default', 's:default/web']);
+    m.set('db', 1, a1, ['n:default', 's:default/db', 'e:default/db']);
+    m.set('nx', 1, a2, ['n:default', 's:default/nope', 'soa']);
+    m.set('static', 1, a2); // a static zone answer: no tags
+    m.invalidate(new Set(['e:default/db', 'a:10.0.0.1']));
+    expect(['web', 'db', 'nx', 'static'].map((k) => m.has(k))).toEqual([true, false, true, true]);
+    m.invalidate(new Set(['soa']));
+    expect(['web', 'nx', 'static'].map((k) => m.has(k))).toEqual([true, false, true]);
+    m.invalidate(new Set(['n:default']));
+    expect(['web', 'static'].map((k) => m.has(k))).toEqual([false, true]);
+    expect(m.tagCount).toBe(0); // no tag outlives its entries
+    m.invalidate('all');
+    expect(m.size).toBe(0);
+  });
+
+  test('an entry stored again replaces its tags', () => {
+    const m = new LocalAnswers(100);
+    m.get('', 1);
+    m.set('k', 1, a1, ['s:a']);
+    m.set('k', 1, a2, ['s:b']);
+    m.invalidate(new Set(['s:a']));
+    expect(m.get('k', 1)).toBe(a2);
+    expect(m.tagCount).toBe(1);
+    m.invalidate(new Set(['s:b']));
+    expect(m.has('k')).toBe(false);
+  });
+
+  test('ANY_CHANGE entries go with any change', () => {
+    const m = new LocalAnswers(100);
+    m.get('', 1);
+    m.set('unknown', 1, a1, [ANY_CHANGE]);
+    m.set('web', 1, a1, ['s:default/web']);
+    m.invalidate(new Set(['s:other/x']));
+    expect([m.has('unknown'), m.has('web')]).toEqual([false, true]);
+  });
+
+  test('onDrop hears the dropped keys, and "all" for every whole drop', () => {
+    const m = new LocalAnswers(2);
+    const heard: (string[] | 'all')[] = [];
+    const off = m.onDrop((d) => heard.push(d));
+    m.get('', 1);
+    m.set('a', 1, a1, ['t1']);
+    m.set('b', 1, a1, ['t1', 't2']);
+    m.invalidate(new Set(['t2']));
+    m.invalidate(new Set(['nothing']));
+    m.set('c', 1, a1);
+    m.set('d', 1, a1); // full: starts over
+    m.get('c', 2); // a new epoch
+    m.clear();
+    off();
+    m.invalidate('all');
+    expect(heard).toEqual([['b'], 'all', 'all', 'all']);
   });
 });
