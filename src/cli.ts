@@ -5,6 +5,7 @@
 // a non-zero exit.
 import { Command, Option } from 'commander';
 import { flagsToOptions } from './config/flags';
+import { withDefaults } from './config/help-defaults';
 import { resolveOptions } from './config/file';
 import type { Options } from './config/options';
 import { createLogger } from './ops/log';
@@ -18,43 +19,43 @@ const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 function serveCommand(): Command {
   return new Command('serve')
     .description('serve the cluster zone and forward everything else')
-    .addOption(new Option('--listen <host:port>', 'UDP and TCP listen address (repeatable; default 0.0.0.0:53)').argParser(collect))
-    .option('--cluster-domain <domain>', 'cluster domain (default cluster.local)')
+    .addOption(new Option('--listen <host:port>', 'UDP and TCP listen address (repeatable)').argParser(collect))
+    .option('--cluster-domain <domain>', 'cluster domain')
     .option('--snapshot <path>', 'serve Kubernetes objects from YAML/JSON files instead of the API')
     .option('--kubeconfig <path>', 'kubeconfig (default: in-cluster, else $KUBECONFIG, else ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context')
-    .option('--ttl <seconds>', 'record TTL, 0-3600 (default 30)')
-    .option('--pods <mode>', 'pod records: disabled | insecure | verified (default insecure)')
+    .option('--ttl <seconds>', 'record TTL, 0-3600')
+    .option('--pods <mode>', 'pod records: disabled | insecure | verified')
     .option('--namespaces <ns,...>', 'expose only these namespaces')
     .option('--endpoint-pod-names', 'name endpoints after their pod when they have no hostname')
     .option('--ignore-empty-service', 'NXDOMAIN for a ClusterIP service without ready endpoints')
     .option('--reverse-zones <list>', 'CIDRs or reverse zones served authoritatively (default: all, misses upstream)')
     .option('--upstream <ip[:port],...>', 'upstream resolvers (default: nameservers of /etc/resolv.conf)')
-    .option('--resolv-conf <path>', 'resolv.conf to read upstreams from (default /etc/resolv.conf)')
+    .option('--resolv-conf <path>', 'resolv.conf to read upstreams from')
     .addOption(new Option('--stub-domain <dom=ip[:port][,...]>', 'forward a domain to its own servers (repeatable)').argParser(collect))
     .addOption(new Option('--zone-file <path>', 'RFC 1035 master file served authoritatively (repeatable)').argParser(collect))
-    .option('--upstream-policy <policy>', 'random | round_robin | sequential (default random)')
-    .option('--upstream-timeout <ms>', 'read timeout of one upstream attempt (default 2000)')
-    .option('--max-concurrent-forwards <n>', 'upstream queries in flight at most; excess REFUSED (default 1000)')
+    .option('--upstream-policy <policy>', 'random | round_robin | sequential')
+    .option('--upstream-timeout <ms>', 'read timeout of one upstream attempt, ms')
+    .option('--max-concurrent-forwards <n>', 'upstream queries in flight at most; excess REFUSED')
     .option('--no-cache', 'disable the answer cache for forwarded names')
     .option('--no-native-udp', 'use node:dgram instead of the batched native UDP addon')
     .option('--no-loadbalance', 'answer A/AAAA records in the same order every time (default: rotated per response)')
-    .option('--cache-size <entries>', 'cache entries at most (default 10000)')
-    .option('--serve-stale <seconds>', 'serve expired answers this long while upstreams fail (default 0: off)')
-    .option('--health <host:port|off>', 'health endpoint (default :8080)')
-    .option('--ready <host:port|off>', 'readiness endpoint (default :8181)')
-    .option('--metrics <host:port|off>', 'Prometheus metrics endpoint (default :9153)')
+    .option('--cache-size <entries>', 'cache entries at most')
+    .option('--serve-stale <seconds>', 'serve expired answers this long while upstreams fail')
+    .option('--health <host:port|off>', 'health endpoint')
+    .option('--ready <host:port|off>', 'readiness endpoint')
+    .option('--metrics <host:port|off>', 'Prometheus metrics endpoint')
     .option('--config <path>', 'YAML config file with the same settings; reloaded on change')
     .option('--service-selector <labels>', 'watch only Services matching this label selector')
     .option('--namespace-selector <labels>', 'watch only Namespaces matching this label selector')
-    .option('--startup-timeout <ms>', 'serve anyway after this long without a first sync (default 5000)')
-    .option('--lame-duck <ms>', 'after SIGTERM keep answering this long with /ready 503 (default 5000)')
-    .option('--workers <n>', 'processes answering on the same port (default 1)')
-    .option('--log-level <level>', 'debug | info | warn | error (default info)')
+    .option('--startup-timeout <ms>', 'serve anyway after this long without a first sync, ms')
+    .option('--lame-duck <ms>', 'after SIGTERM keep answering this long with /ready 503, ms')
+    .option('--workers <n>', 'processes answering on the same port')
+    .option('--log-level <level>', 'debug | info | warn | error')
     .option('--log-queries', 'log every query (costly)')
     .option('--demo-hint', 'print a dig line to try after start-up')
     .option('--autopath', "walk a pod's search path on the server (one round trip per external name)")
-    .option('--autopath-namespaces <ns,...>', 'autopath only names of these namespaces (default all)')
+    .option('--autopath-namespaces <ns,...>', 'autopath only names of these namespaces')
     .option('--autopath-search <domain,...>', 'search domains walked after the cluster zone (default: search line of --resolv-conf)')
     .action(async (flags: Record<string, unknown>) => {
       let opts: Options;
@@ -84,6 +85,6 @@ function fail(e: unknown): never {
 const program = new Command('clusterdns')
   .description('DNS server of a Kubernetes cluster')
   .version(require('../package.json').version)
-  .addCommand(serveCommand());
+  .addCommand(withDefaults(serveCommand()));
 
 program.parseAsync(process.argv).catch(fail);
