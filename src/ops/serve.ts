@@ -153,26 +153,27 @@ const NO_QUERIES = new QueryStats();
 /** What /metrics reads, from one process's own objects (a primary sums its workers instead). */
 function view(r: Running | null, forward: ForwardStats): MetricsView | Promise<MetricsView> {
   if (r === null) return { stats: NO_QUERIES, cache: null, panics: 0, forward: null, cluster: null, plugins: [] };
-  const c = r.cache;
+  const c = r.cacheCounts();
   const s = r.store;
+  const forwarding = r.blocks.some((b) => b.forwarder !== null);
   return {
-    stats: r.stats,
-    cache: c ? c.counts() : null,
-    panics: r.handler.panics,
-    forward: r.forwarder || forward.upstreams.size > 0 ? forward : null,
+    stats: r.totalStats(),
+    cache: c,
+    panics: r.panics(),
+    forward: forwarding || forward.upstreams.size > 0 ? forward : null,
     cluster: {
       generation: s.generation,
       synced: r.synced(),
       objects: { services: s.services.size, endpointsets: s.endpointSets.size, pods: s.pods.size, namespaces: s.namespaces.size },
     },
-    plugins: enabledPlugins(r.opts, { forwarder: r.forwarder !== null, cache: c !== null }),
+    plugins: enabledPlugins(r.opts, { forwarder: forwarding, cache: c !== null }),
   };
 }
 
 /** Waits (at most maxMs) until no upstream query is in flight, so its answer can still be sent. */
 async function drainUpstreams(r: Running, maxMs: number): Promise<void> {
   const until = performance.now() + maxMs;
-  while (r.forwarder && r.forwarder.inFlight > 0 && performance.now() < until) await new Promise((d) => setTimeout(d, 10));
+  while (r.inFlight() > 0 && performance.now() < until) await new Promise((d) => setTimeout(d, 10));
 }
 
 /** `clusterdns serve`: serve until SIGTERM/SIGINT (lame duck, exit 0); SIGHUP reloads. */
