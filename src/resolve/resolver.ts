@@ -162,6 +162,14 @@ export class Resolver implements AutopathChain {
         this.maybePrefetch(msg, q, e, now);
         return buildResponse(msg, q, e.answer, maxSize, Math.floor((now - e.storedAt) / 1000), this.lb);
       }
+      // serve_stale immediate (RFC 8767 §5): the expired answer now, a refresh behind it.
+      if (e !== undefined && cache.staleImmediate && cache.staleUsable(e, now) && this.parts.forwarder !== null) {
+        cache.hits++;
+        cache.servedStale++;
+        this.source = Source.CACHE;
+        if (!this.inflight.has(q.key)) this.forwardEntry(Buffer.from(msg), q.key, q.name, q.qtype, q.questionEnd).catch(() => undefined);
+        return buildResponse(msg, q, withTtl(e.answer, STALE_TTL), maxSize, 0, this.lb);
+      }
       cache.misses++;
     }
     if (q.plainName) {
@@ -248,7 +256,7 @@ export class Resolver implements AutopathChain {
    */
   private storeForwarded(key: string, name: string, reply: Buffer, questionEnd: number, generation: number): CacheEntry | null {
     const cache = this.parts.cache;
-    const w = answerFromWire(reply, questionEnd, cache?.opts.minTtl ?? 0, cache?.opts.maxTtl ?? 0x7fffffff);
+    const w = cache ? answerFromWire(reply, questionEnd, cache.successMin, cache.successMax, cache.denialMin, cache.denialMax) : answerFromWire(reply, questionEnd, 0, 0x7fffffff);
     if (w === null) return null;
     const now = this.now();
     const entry: CacheEntry = { answer: w.answer, generation, storedAt: now, expiresAt: now, hits: 0, ttl: 0 };
@@ -263,20 +271,16 @@ export class Resolver implements AutopathChain {
 
   private staleEntry(key: string): CacheEntry | undefined {
     const cache = this.parts.cache;
-    if (!cache || cache.opts.serveStaleSeconds <= 0) return undefined;
+    if (!cache || cache.staleMs <= 0) return undefined;
     const e = cache.peek(key);
-    if (e === undefined || e.generation !== 0) return undefined;
-    return this.now() < e.expiresAt + cache.opts.serveStaleSeconds * 1000 ? e : undefined;
+    return e !== undefined && cache.staleUsable(e, this.now()) ? e : undefined;
   }
 
   /** Refresh a popular entry before it expires (issue 4: prefetch), in the background. */
   private maybePrefetch(msg: Buffer, q: ParsedQuery, e: CacheEntry, now: number): void {
-    const cache = this.parts.cache!;
-    const min = cache.opts.prefetchHits;
-    if (min <= 0 || e.generation !== 0 || e.hits < min || this.parts.forwarder === null) return;
-    if (e.expiresAt - now > e.ttl * 100) return; // more than 10% of the TTL left
+    // resolve/cache.ts prefetchDue: AMOUNT hits within DURATION, under PERCENTAGE % of the TTL left.
+    if (this.parts.forwarder === null || !this.parts.cache!.prefetchDue(e, now)) return;
     if (this.inflight.has(q.key)) return;
-    e.hits = 0;
     this.forwardEntry(Buffer.from(msg), q.key, q.name, q.qtype, q.questionEnd).catch(() => undefined);
   }
 
