@@ -17,6 +17,7 @@ import { Resolver, type ForwardPath } from '../resolve/resolver';
 import { inZone, inZones } from '../dns/zones';
 import { Forwarder, type ForwarderObserver } from '../upstream/forwarder';
 import { readResolvConf } from '../upstream/resolvconf';
+import { forwarderOptionsFromPlan } from '../upstream/from-plan';
 import { ZoneFileSource } from '../zonefile/source';
 import type { Consolidator, Logger } from '../ops/log';
 import { queryLog } from '../ops/query-log';
@@ -151,23 +152,18 @@ function makeForwarder(f: ForwardPlan | null, ctx: BlockContext): Forwarder | nu
     ulog.warn('no upstream servers: names outside the served zones get REFUSED', { resolvConf: f.resolvConf, block: f.origin });
     return null;
   }
-  return new Forwarder({
-    upstream,
-    stubDomains: [],
-    policy: f.policy,
-    timeoutMs: f.timeoutMs,
-    maxConcurrent: f.maxConcurrent,
-    maxFails: f.maxFails,
-    healthCheckIntervalMs: f.healthCheckMs,
-    udpSocketMaxAgeMs: f.expireMs,
-    observer: ctx.forwarderObserver,
-    onLoop:
-      ctx.onLoop ??
-      ((message) => {
-        ulog.error(message, { code: 'CDNS_UPSTREAM_LOOP' });
-        process.exit(1);
-      }),
-  });
+  return new Forwarder(
+    forwarderOptionsFromPlan(f, {
+      observer: ctx.forwarderObserver,
+      readResolvConf: () => upstream,
+      onLoop:
+        ctx.onLoop ??
+        ((message) => {
+          ulog.error(message, { code: 'CDNS_UPSTREAM_LOOP' });
+          process.exit(1);
+        }),
+    }),
+  );
 }
 
 /**
