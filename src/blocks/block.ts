@@ -13,6 +13,12 @@ import { AnswerCache } from '../resolve/cache';
 import { cacheOptionsOf, storePolicy } from '../resolve/cache-plan';
 import { KubernetesLink } from '../resolve/kubernetes';
 import { autopathFromPlan } from '../resolve/autopath';
+import { AnswerLinks } from '../resolve/answer-links';
+import type { AnswerLink } from '../plugins/types';
+import { createAny } from '../plugins/any';
+import { createHosts } from '../plugins/hosts';
+import { createTemplates } from '../plugins/template';
+import { createWhoami } from '../plugins/whoami';
 import { Resolver, type ForwardPath } from '../resolve/resolver';
 import { inZone, inZones } from '../dns/zones';
 import { Forwarder, type ForwarderObserver } from '../upstream/forwarder';
@@ -91,7 +97,19 @@ export class Block implements Served {
               succeeded: () => stats.autopath[0]++,
             })
           : null;
+      // CoreDNS's order (plugin.cfg): any, template, hosts before kubernetes; whoami last.
+      // The factories validate what only they can (a regex, a template) and throw here.
+      const plog = ctx.log.stage('plugins');
+      const first: AnswerLink[] = [];
+      if (plan.any) first.push(createAny());
+      if (plan.templates.length > 0) first.push(createTemplates(plan.templates, plog));
+      if (plan.hosts) first.push(createHosts(plan.hosts, plog));
+      const answerLinks = first.length > 0 ? new AnswerLinks(first) : null;
+      if (answerLinks) built.push(answerLinks);
+      const lastLinks = plan.whoami ? new AnswerLinks([createWhoami()]) : null;
       const chain = new Resolver({
+        answerLinks,
+        lastLinks,
         cluster: kubernetes,
         autopath,
         loadbalance: plan.loadbalance,

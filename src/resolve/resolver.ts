@@ -15,6 +15,7 @@ import { ANY_CHANGE, LocalAnswers } from './local';
 import type { TouchListener } from '../cluster/deps';
 import type { Autopath, AutopathChain } from './autopath';
 import type { StorePolicy } from './cache-plan';
+import type { AnswerLinks, Peer } from './answer-links';
 
 /** Where an answer came from; the metrics `plugin` label (SPEC §5). */
 export const enum Source {
@@ -62,6 +63,10 @@ export interface ResolverParts {
   blockFor?: (name: string) => Resolver | null;
   /** Which answers the cache may keep (`cache ZONES`, `disable`); null: all. */
   storable?: StorePolicy;
+  /** any, template, hosts (CoreDNS order): asked before the cluster zone; null = none. */
+  answerLinks?: AnswerLinks | null;
+  /** whoami: asked when nothing before it answered and nothing is forwarded; null = none. */
+  lastLinks?: AnswerLinks | null;
   /** `loadbalance`: rotate the A/AAAA records of each NOERROR response (dns/encoded.ts). */
   loadbalance?: boolean;
   /** Issue 12: server-side search path completion; null = off. */
@@ -100,7 +105,10 @@ export class Resolver implements AutopathChain {
     this.now = parts.now ?? Date.now;
     this.lb = parts.loadbalance === true;
     const byTag = parts.localEpoch !== undefined && (parts.cluster === null || parts.cluster.onTouched !== undefined);
-    this.epoch = byTag ? parts.localEpoch! : parts.generation;
+    const base = byTag ? parts.localEpoch! : parts.generation;
+    // Memoised plugin answers die when a plugin's data changes (a hosts file re-read).
+    const links = parts.answerLinks;
+    this.epoch = links ? () => base() + 65536 * links.version() : base;
     this.unwatch = byTag && parts.cluster ? parts.cluster.onTouched!((t) => this.local.invalidate(t)) : null;
   }
 
@@ -111,6 +119,7 @@ export class Resolver implements AutopathChain {
 
   /** This resolver was swapped out (config reload): stop following the view, drop the memo. */
   close(): void {
+    this.parts.answerLinks?.close();
     this.unwatch?.();
     this.local.clear();
   }
@@ -138,7 +147,7 @@ export class Resolver implements AutopathChain {
    * The response to a parsed query. Synchronous for everything answered here; a promise only
    * when an upstream must be asked. `maxSize`: the client's UDP limit, or 65535 over TCP.
    */
-  resolve(msg: Buffer, q: ParsedQuery, maxSize: number): Buffer | Promise<Buffer> {
+  resolve(msg: Buffer, q: ParsedQuery, maxSize: number, peer?: Peer): Buffer | Promise<Buffer> {
     // SPEC §3: class other than IN, and zone transfers, are refused.
     if (q.qclass !== CLASS_IN || q.qtype === TYPE.AXFR || q.qtype === TYPE.IXFR) {
       this.source = Source.ERROR;
@@ -172,6 +181,16 @@ export class Resolver implements AutopathChain {
       }
       cache.misses++;
     }
+    const links = this.parts.answerLinks;
+    if (links) {
+      // maxSize is 65535 only over TCP (server/handler.ts).
+      const a = links.answer(q, peer, maxSize === 65535);
+      if (a !== null) {
+        this.source = Source.FILE;
+        if (a.memoizable) return this.localAnswer(msg, q, a.set, epoch, maxSize, []);
+        return buildResponse(msg, q, encodeAnswer(q.name, a.set), maxSize, 0, this.lb);
+      }
+    }
     if (q.plainName) {
       const cluster = this.parts.cluster?.answer(q.name, q.qtype) ?? null;
       if (cluster !== null) {
@@ -193,6 +212,11 @@ export class Resolver implements AutopathChain {
       }
     }
     if (this.parts.forwarder === null || (this.parts.forwards && !this.parts.forwards(q.name))) {
+      const last = this.parts.lastLinks?.answer(q, peer, maxSize === 65535) ?? null;
+      if (last !== null) {
+        this.source = Source.FILE;
+        return buildResponse(msg, q, encodeAnswer(q.name, last.set), maxSize, 0, this.lb);
+      }
       this.source = Source.ERROR;
       return buildResponse(msg, q, REFUSED, maxSize);
     }
