@@ -13,6 +13,8 @@ import { runServe } from './ops/serve';
 import cluster from 'node:cluster';
 import { runMulti } from './server/multi';
 import { runWorker } from './server/workers';
+import { coreDnsArgv } from './corefile/argv';
+import { corefileOptions, pluginList, runCheck, writePidfile } from './corefile/commands';
 
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
@@ -57,22 +59,69 @@ function serveCommand(): Command {
     .option('--autopath', "walk a pod's search path on the server (one round trip per external name)")
     .option('--autopath-namespaces <ns,...>', 'autopath only names of these namespaces')
     .option('--autopath-search <domain,...>', 'search domains walked after the cluster zone (default: search line of --resolv-conf)')
-    .action(async (flags: Record<string, unknown>) => {
+    .option('--corefile <path>', 'serve the server blocks of a CoreDNS Corefile (also: -conf FILE); flags given beside it win')
+    .option('--dns-port <port>', 'CoreDNS -dns.port: the port of Corefile keys that name none (default: 53)')
+    .option('--pidfile <path>', 'CoreDNS -pidfile: write the process id to this file')
+    .option('--quiet', 'CoreDNS -quiet: accepted (clusterdns prints no banner)')
+    .action(async (all: Record<string, unknown>) => {
+      const { dnsPort, pidfile, quiet: _quiet, ...flags } = all;
       let opts: Options;
+      let warnings: string[] = [];
+      let corefile: Parameters<typeof runServe>[3];
       try {
-        opts = resolveOptions(flagsToOptions(flags));
+        if (typeof flags.corefile === 'string') {
+          const file = flags.corefile;
+          const load = () => {
+            const c = corefileOptions(file, flagsToOptions(flags), dnsPort === undefined ? undefined : port(dnsPort));
+            return { opts: c.opts, plan: c.loaded.plan, files: c.loaded.files, warnings: c.loaded.warnings };
+          };
+          const c = load();
+          opts = c.opts;
+          warnings = c.warnings;
+          corefile = { plan: c.plan, files: c.files, load };
+          // Worker processes would build the flags' blocks, not the Corefile's (issue 9: not yet).
+          if (opts.workers > 1) {
+            warnings.push(`a Corefile is served by one process for now: --workers ${opts.workers} taken as 1`);
+            opts = { ...opts, workers: 1 };
+          }
+        } else {
+          opts = resolveOptions(flagsToOptions(flags));
+        }
+        if (typeof pidfile === 'string') writePidfile(pidfile);
       } catch (e) {
         fail(e);
       }
       const log = createLogger(opts.logLevel);
+      for (const w of warnings) log.warn(w, { code: 'CDNS_COREFILE_WARNING' });
       try {
-        if (opts.workers <= 1) await runServe(opts, log, flags);
+        if (opts.workers <= 1) await runServe(opts, log, flags, corefile);
         else if (cluster.isPrimary) await runMulti(opts, log, flagsToOptions(flags));
         else await runWorker(opts, log);
       } catch (e) {
         fail(e);
       }
     });
+}
+
+function port(v: unknown): number {
+  if (typeof v !== 'string' || !/^\d{1,5}$/.test(v) || Number(v) > 65535) fail(new Error(`CDNS_CONFIG_RANGE: --dns-port: expected a port 0-65535, got ${JSON.stringify(v)}`));
+  return Number(v);
+}
+
+function checkCommand(): Command {
+  return new Command('check')
+    .description('read a Corefile and print what each directive became, or the error (CoreDNS: -conf FILE -validate)')
+    .argument('<corefile>', 'the Corefile')
+    .option('--dns-port <port>', 'the port of keys that name none (default 53)')
+    .action((file: string, flags: { dnsPort?: string }) => {
+      process.exit(runCheck(file, flags.dnsPort === undefined ? undefined : port(flags.dnsPort), process.stdout, process.stderr));
+    });
+}
+
+function pluginsCommand(): Command {
+  return new Command('plugins').description('list the Corefile plugins clusterdns serves (CoreDNS: -plugins)').action(() => {
+    process.stdout.write(pluginList());
+  });
 }
 
 function fail(e: unknown): never {
@@ -85,6 +134,9 @@ function fail(e: unknown): never {
 const program = new Command('clusterdns')
   .description('DNS server of a Kubernetes cluster')
   .version(require('../package.json').version)
-  .addCommand(withDefaults(serveCommand()));
+  .addCommand(withDefaults(serveCommand()))
+  .addCommand(checkCommand())
+  .addCommand(pluginsCommand());
 
-program.parseAsync(process.argv).catch(fail);
+// A CoreDNS Deployment's `-conf /etc/coredns/Corefile` (single dash) becomes `serve --corefile`.
+program.parseAsync([...process.argv.slice(0, 2), ...coreDnsArgv(process.argv.slice(2))]).catch(fail);
