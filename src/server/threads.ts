@@ -17,6 +17,8 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Running } from '../app';
+import type { Resolver } from '../resolve/resolver';
+import { ArenaPeer } from './fast-udp';
 import { PROTO_UDP } from './handler';
 import { QueryStats } from './stats';
 import { CELL_EPOCH, CELL_GENERATION, CELL_MEMO, CELLS, THREAD_CACHE_HITS, THREAD_COUNTERS, type MemoEntry, type ThreadData, type ToMain, type ToThread } from './thread-protocol';
@@ -79,7 +81,8 @@ export interface ThreadOptions {
 
 /** Starts the threads on the ports `running` bound; resolves once every one listens. */
 export async function startThreads(running: Running, cells: ThreadCells, o: ThreadOptions): Promise<Threads> {
-  const listen = running.opts.listen.map((a, i) => ({ host: a.host, port: running.ports[i] }));
+  // One thread socket per listen address, in the order of running.addresses (socket index).
+  const listen = running.addresses.map((a) => ({ host: a.addr.host, port: a.port }));
   cells.generation(running.generation());
   const workers: Worker[] = [];
   const stats: QueryStats[] = [];
@@ -90,55 +93,59 @@ export async function startThreads(running: Running, cells: ThreadCells, o: Thre
   // read what it touched), passed on to every thread once per event-loop turn. Order is safe:
   // a memo entry is read from the main memo when its reply is posted, so a drop of it is
   // always posted after it. Followed anew when a config reload swaps the resolver.
-  let watched: Running['resolver'] | null = null;
-  let unwatch = () => {};
+  let watched: Running['blocks'] | null = null;
+  let unwatch: (() => void)[] = [];
   let drops: string[] | 'all' | null = null;
   const flushDrops = () => {
     const d = drops;
     drops = null;
     if (d !== null && !stopping) for (const w of workers) w.postMessage({ t: 'drop', keys: d } satisfies ToThread);
   };
+  const onDrop = (d: string[] | 'all') => {
+    if (drops === null) setImmediate(flushDrops);
+    if (d === 'all' || drops === 'all' || (drops?.length ?? 0) + d.length > DROP_ALL_OVER) drops = 'all';
+    else drops = drops === null ? [...d] : drops.concat(d);
+  };
   const follow = () => {
-    const r = running.resolver;
-    if (r === watched) return;
-    unwatch();
-    watched = r;
-    unwatch = r.localAnswers.onDrop((d) => {
-      if (drops === null) setImmediate(flushDrops);
-      if (d === 'all' || drops === 'all' || (drops?.length ?? 0) + d.length > DROP_ALL_OVER) drops = 'all';
-      else drops = drops === null ? [...d] : drops.concat(d);
-    });
+    if (running.blocks === watched) return;
+    for (const u of unwatch) u();
+    watched = running.blocks;
+    unwatch = [...new Set(watched.map((b) => b.chain))].map((c) => c.localAnswers.onDrop(onDrop));
   };
   follow();
 
   /** Answers a batch a thread passed on, through the main thread's handler and chain. */
   const answer = (w: Worker, m: Extract<ToMain, { t: 'queries' }>): void => {
     const items: Extract<ToThread, { t: 'answers' }>['items'] = [];
+    const handler = running.addresses[m.socket].handler;
     for (const it of m.items) {
       const msg = Buffer.from(it.msg.buffer, it.msg.byteOffset, it.msg.byteLength);
-      const out = running.handler.handle(msg, PROTO_UDP, m.family, it.startedAt - performance.timeOrigin);
+      const peer = new ArenaPeer(it.token);
+      handler.lastChain = null;
+      const out = handler.handle(msg, PROTO_UDP, m.family, it.startedAt - performance.timeOrigin, peer);
       if (out === null) continue;
+      const chain = handler.lastChain as Resolver | null;
       if (out instanceof Promise) {
         out.then(
           (b) => {
-            if (!stopping) w.postMessage({ t: 'answers', socket: m.socket, items: [reply(it.token, b, it.key)] } satisfies ToThread);
+            if (!stopping) w.postMessage({ t: 'answers', socket: m.socket, items: [reply(it.token, b, it.key, chain)] } satisfies ToThread);
           },
           () => undefined, // the handler turns failures into SERVFAIL; nothing reaches here
         );
-      } else items.push(reply(it.token, out, it.key));
+      } else items.push(reply(it.token, out, it.key, chain));
     }
     if (items.length > 0) w.postMessage({ t: 'answers', socket: m.socket, items } satisfies ToThread);
   };
-  const reply = (token: Uint8Array, out: Buffer, key: string) => ({
+  const reply = (token: Uint8Array, out: Buffer, key: string, chain: Resolver | null) => ({
     token,
     // A copy with its own ArrayBuffer: cloning a Buffer would copy its whole 8 KB pool.
     out: new Uint8Array(out),
     key,
-    memo: key === '' ? null : memoOf(key),
+    memo: key === '' || chain === null ? null : memoOf(chain, key),
   });
-  const memoOf = (key: string): MemoEntry | null => {
+  const memoOf = (chain: Resolver, key: string): MemoEntry | null => {
     follow();
-    const r = running.resolver.reusable(key);
+    const r = chain.reusable(key);
     if (r === null) return null;
     return { answer: { ...r.answer, body: new Uint8Array(r.answer.body) }, generation: r.generation, epoch: cells.epoch, storedAt: r.storedAt, expiresAt: r.expiresAt };
   };
@@ -184,7 +191,7 @@ export async function startThreads(running: Running, cells: ThreadCells, o: Thre
 
   const close = async () => {
     stopping = true;
-    unwatch();
+    for (const u of unwatch) u();
     await Promise.all(
       workers.map(
         (w) =>
