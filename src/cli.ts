@@ -10,9 +10,6 @@ import { resolveOptions } from './config/file';
 import type { Options } from './config/options';
 import { createLogger } from './ops/log';
 import { runServe } from './ops/serve';
-import cluster from 'node:cluster';
-import { runMulti } from './server/multi';
-import { runWorker } from './server/workers';
 import { coreDnsArgv } from './corefile/argv';
 import { corefileOptions, pluginList, runCheck, writePidfile } from './corefile/commands';
 
@@ -52,7 +49,7 @@ function serveCommand(): Command {
     .option('--namespace-selector <labels>', 'watch only Namespaces matching this label selector')
     .option('--startup-timeout <ms>', 'serve anyway after this long without a first sync, ms')
     .option('--lame-duck <ms>', 'after SIGTERM keep answering this long with /ready 503, ms')
-    .option('--workers <n>', 'processes answering on the same port')
+    .option('--workers <n>', 'threads answering UDP on the same port')
     .option('--log-level <level>', 'debug | info | warn | error')
     .option('--log-queries', 'log every query (costly)')
     .option('--demo-hint', 'print a dig line to try after start-up')
@@ -67,12 +64,23 @@ function serveCommand(): Command {
       const { dnsPort, pidfile, quiet: _quiet, ...flags } = all;
       let opts: Options;
       let warnings: string[] = [];
+      let corefile: Parameters<typeof runServe>[3];
       try {
         if (typeof flags.corefile === 'string') {
-          const c = corefileOptions(flags.corefile, flagsToOptions(flags), dnsPort === undefined ? undefined : port(dnsPort));
+          const file = flags.corefile;
+          const load = () => {
+            const c = corefileOptions(file, flagsToOptions(flags), dnsPort === undefined ? undefined : port(dnsPort));
+            return { opts: c.opts, plan: c.loaded.plan, files: c.loaded.files, warnings: c.loaded.warnings };
+          };
+          const c = load();
           opts = c.opts;
-          warnings = c.loaded.warnings;
-          fail(new Error('CDNS_COREFILE_UNSUPPORTED: serving a Corefile needs the server-blocks runtime, not in this build yet; clusterdns check FILE validates it'));
+          warnings = c.warnings;
+          corefile = { plan: c.plan, files: c.files, load };
+          // Worker processes would build the flags' blocks, not the Corefile's (issue 9: not yet).
+          if (opts.workers > 1) {
+            warnings.push(`a Corefile is served by one process for now: --workers ${opts.workers} taken as 1`);
+            opts = { ...opts, workers: 1 };
+          }
         } else {
           opts = resolveOptions(flagsToOptions(flags));
         }
@@ -83,9 +91,7 @@ function serveCommand(): Command {
       const log = createLogger(opts.logLevel);
       for (const w of warnings) log.warn(w, { code: 'CDNS_COREFILE_WARNING' });
       try {
-        if (opts.workers <= 1) await runServe(opts, log, flags);
-        else if (cluster.isPrimary) await runMulti(opts, log, flagsToOptions(flags));
-        else await runWorker(opts, log);
+        await runServe(opts, log, flags, corefile);
       } catch (e) {
         fail(e);
       }

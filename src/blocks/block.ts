@@ -13,10 +13,18 @@ import { AnswerCache } from '../resolve/cache';
 import { cacheOptionsOf, storePolicy } from '../resolve/cache-plan';
 import { KubernetesLink } from '../resolve/kubernetes';
 import { autopathFromPlan } from '../resolve/autopath';
+import { AnswerLinks } from '../resolve/answer-links';
+import type { AnswerLink } from '../plugins/types';
+import { createAny } from '../plugins/any';
+import { createHosts } from '../plugins/hosts';
+import { createTemplates } from '../plugins/template';
+import { createWhoami } from '../plugins/whoami';
+import { createRewrite } from '../plugins/rewrite';
 import { Resolver, type ForwardPath } from '../resolve/resolver';
 import { inZone, inZones } from '../dns/zones';
 import { Forwarder, type ForwarderObserver } from '../upstream/forwarder';
 import { readResolvConf } from '../upstream/resolvconf';
+import { forwarderOptionsFromPlan } from '../upstream/from-plan';
 import { ZoneFileSource } from '../zonefile/source';
 import type { Consolidator, Logger } from '../ops/log';
 import { queryLog } from '../ops/query-log';
@@ -90,7 +98,20 @@ export class Block implements Served {
               succeeded: () => stats.autopath[0]++,
             })
           : null;
+      // CoreDNS's order (plugin.cfg): any, template, hosts before kubernetes; whoami last.
+      // The factories validate what only they can (a regex, a template) and throw here.
+      const plog = ctx.log.stage('plugins');
+      const first: AnswerLink[] = [];
+      if (plan.any) first.push(createAny());
+      if (plan.templates.length > 0) first.push(createTemplates(plan.templates, plog));
+      if (plan.hosts) first.push(createHosts(plan.hosts, plog));
+      const answerLinks = first.length > 0 ? new AnswerLinks(first) : null;
+      if (answerLinks) built.push(answerLinks);
+      const lastLinks = plan.whoami ? new AnswerLinks([createWhoami()]) : null;
       const chain = new Resolver({
+        rewrite: plan.rewrite && plan.rewrite.rules.length > 0 ? createRewrite(plan.rewrite) : null,
+        answerLinks,
+        lastLinks,
         cluster: kubernetes,
         autopath,
         loadbalance: plan.loadbalance,
@@ -151,23 +172,18 @@ function makeForwarder(f: ForwardPlan | null, ctx: BlockContext): Forwarder | nu
     ulog.warn('no upstream servers: names outside the served zones get REFUSED', { resolvConf: f.resolvConf, block: f.origin });
     return null;
   }
-  return new Forwarder({
-    upstream,
-    stubDomains: [],
-    policy: f.policy,
-    timeoutMs: f.timeoutMs,
-    maxConcurrent: f.maxConcurrent,
-    maxFails: f.maxFails,
-    healthCheckIntervalMs: f.healthCheckMs,
-    udpSocketMaxAgeMs: f.expireMs,
-    observer: ctx.forwarderObserver,
-    onLoop:
-      ctx.onLoop ??
-      ((message) => {
-        ulog.error(message, { code: 'CDNS_UPSTREAM_LOOP' });
-        process.exit(1);
-      }),
-  });
+  return new Forwarder(
+    forwarderOptionsFromPlan(f, {
+      observer: ctx.forwarderObserver,
+      readResolvConf: () => upstream,
+      onLoop:
+        ctx.onLoop ??
+        ((message) => {
+          ulog.error(message, { code: 'CDNS_UPSTREAM_LOOP' });
+          process.exit(1);
+        }),
+    }),
+  );
 }
 
 /**

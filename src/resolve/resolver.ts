@@ -15,6 +15,9 @@ import { ANY_CHANGE, LocalAnswers } from './local';
 import type { TouchListener } from '../cluster/deps';
 import type { Autopath, AutopathChain } from './autopath';
 import type { StorePolicy } from './cache-plan';
+import { queryInfo, type AnswerLinks, type Peer } from './answer-links';
+import type { RewriteLink } from '../plugins/types';
+import { viaRewrite } from './rewrite-step';
 
 /** Where an answer came from; the metrics `plugin` label (SPEC §5). */
 export const enum Source {
@@ -62,6 +65,12 @@ export interface ResolverParts {
   blockFor?: (name: string) => Resolver | null;
   /** Which answers the cache may keep (`cache ZONES`, `disable`); null: all. */
   storable?: StorePolicy;
+  /** `rewrite`: the question is changed before the links below, the answer mapped back. */
+  rewrite?: RewriteLink | null;
+  /** any, template, hosts (CoreDNS order): asked before the cluster zone; null = none. */
+  answerLinks?: AnswerLinks | null;
+  /** whoami: asked when nothing before it answered and nothing is forwarded; null = none. */
+  lastLinks?: AnswerLinks | null;
   /** `loadbalance`: rotate the A/AAAA records of each NOERROR response (dns/encoded.ts). */
   loadbalance?: boolean;
   /** Issue 12: server-side search path completion; null = off. */
@@ -79,6 +88,20 @@ export interface ResolverParts {
   now?: () => number;
 }
 
+/** An answer other threads may reuse (Resolver.reusable). */
+export interface Reusable {
+  answer: EncodedAnswer;
+  /**
+   * The generation it is valid for; 0: any (a forwarded answer, or a local one whose memo
+   * reports its drops through LocalAnswers.onDrop).
+   */
+  generation: number;
+  /** ms since epoch: when a cached answer was stored (its TTLs count down from here); 0 for local answers. */
+  storedAt: number;
+  /** ms since epoch; Infinity for local answers. */
+  expiresAt: number;
+}
+
 /** RFC 8767 §4: stale answers go out with a 30 s TTL. */
 const STALE_TTL = 30;
 /** Bound on CNAME hops inside our own zones (RFC 1034 §3.6.2 loop protection). */
@@ -91,7 +114,9 @@ export class Resolver implements AutopathChain {
   private readonly inflight = new Map<string, Promise<CacheEntry | null>>();
   private readonly now: () => number;
   /** `loadbalance`, fixed for the chain's life (STYLE rule 9). */
-  private readonly lb: boolean;
+  readonly lb: boolean;
+  /** True while the rewritten question walks this chain (the rules apply once). */
+  private inRewrite = false;
   private readonly epoch: () => number;
   private readonly unwatch: (() => void) | null;
 
@@ -100,7 +125,10 @@ export class Resolver implements AutopathChain {
     this.now = parts.now ?? Date.now;
     this.lb = parts.loadbalance === true;
     const byTag = parts.localEpoch !== undefined && (parts.cluster === null || parts.cluster.onTouched !== undefined);
-    this.epoch = byTag ? parts.localEpoch! : parts.generation;
+    const base = byTag ? parts.localEpoch! : parts.generation;
+    // Memoised plugin answers die when a plugin's data changes (a hosts file re-read).
+    const links = parts.answerLinks;
+    this.epoch = links ? () => base() + 65536 * links.version() : base;
     this.unwatch = byTag && parts.cluster ? parts.cluster.onTouched!((t) => this.local.invalidate(t)) : null;
   }
 
@@ -111,6 +139,7 @@ export class Resolver implements AutopathChain {
 
   /** This resolver was swapped out (config reload): stop following the view, drop the memo. */
   close(): void {
+    this.parts.answerLinks?.close();
     this.unwatch?.();
     this.local.clear();
   }
@@ -138,7 +167,7 @@ export class Resolver implements AutopathChain {
    * The response to a parsed query. Synchronous for everything answered here; a promise only
    * when an upstream must be asked. `maxSize`: the client's UDP limit, or 65535 over TCP.
    */
-  resolve(msg: Buffer, q: ParsedQuery, maxSize: number): Buffer | Promise<Buffer> {
+  resolve(msg: Buffer, q: ParsedQuery, maxSize: number, peer?: Peer): Buffer | Promise<Buffer> {
     // SPEC §3: class other than IN, and zone transfers, are refused.
     if (q.qclass !== CLASS_IN || q.qtype === TYPE.AXFR || q.qtype === TYPE.IXFR) {
       this.source = Source.ERROR;
@@ -162,13 +191,43 @@ export class Resolver implements AutopathChain {
         this.maybePrefetch(msg, q, e, now);
         return buildResponse(msg, q, e.answer, maxSize, Math.floor((now - e.storedAt) / 1000), this.lb);
       }
+      // serve_stale immediate (RFC 8767 §5): the expired answer now, a refresh behind it.
+      if (e !== undefined && cache.staleImmediate && cache.staleUsable(e, now) && this.parts.forwarder !== null) {
+        cache.hits++;
+        cache.servedStale++;
+        this.source = Source.CACHE;
+        if (!this.inflight.has(q.key)) this.forwardEntry(Buffer.from(msg), q.key, q.name, q.qtype, q.questionEnd).catch(() => undefined);
+        return buildResponse(msg, q, withTtl(e.answer, STALE_TTL), maxSize, 0, this.lb);
+      }
       cache.misses++;
+    }
+    const rw = this.parts.rewrite;
+    if (rw && !this.inRewrite) {
+      const r = rw.rewrite(queryInfo(q, peer, maxSize === 65535));
+      if (r !== null) {
+        this.inRewrite = true;
+        try {
+          return viaRewrite(this, msg, q, r, maxSize, peer);
+        } finally {
+          this.inRewrite = false;
+        }
+      }
+    }
+    const links = this.parts.answerLinks;
+    if (links) {
+      // maxSize is 65535 only over TCP (server/handler.ts).
+      const a = links.answer(q, peer, maxSize === 65535);
+      if (a !== null) {
+        this.source = Source.FILE;
+        if (a.memoizable) return this.localAnswer(msg, q, a.set, epoch, maxSize, []);
+        return buildResponse(msg, q, encodeAnswer(q.name, a.set), maxSize, 0, this.lb);
+      }
     }
     if (q.plainName) {
       const cluster = this.parts.cluster?.answer(q.name, q.qtype) ?? null;
       if (cluster !== null) {
         if (cluster.rcode === RCODE.NXDOMAIN && this.parts.autopath) {
-          const walked = this.parts.autopath.answer(this, msg, q, cluster, gen, maxSize);
+          const walked = this.parts.autopath.answer(this, msg, q, cluster, gen, maxSize, peer);
           if (walked !== null) {
             this.source = walked instanceof Promise ? Source.FORWARD : Source.KUBERNETES;
             return walked;
@@ -185,6 +244,11 @@ export class Resolver implements AutopathChain {
       }
     }
     if (this.parts.forwarder === null || (this.parts.forwards && !this.parts.forwards(q.name))) {
+      const last = this.parts.lastLinks?.answer(q, peer, maxSize === 65535) ?? null;
+      if (last !== null) {
+        this.source = Source.FILE;
+        return buildResponse(msg, q, encodeAnswer(q.name, last.set), maxSize, 0, this.lb);
+      }
       this.source = Source.ERROR;
       return buildResponse(msg, q, REFUSED, maxSize);
     }
@@ -201,6 +265,24 @@ export class Resolver implements AutopathChain {
         return buildResponse(msg, shape, err.code === 'CDNS_UPSTREAM_OVERLOADED' ? REFUSED : SERVFAIL, maxSize);
       },
     );
+  }
+
+  /**
+   * The answer the chain now holds for `key`, when any client may be given it: a memoised
+   * local answer or a fresh cached one. The UDP threads of --workers N keep it in their own
+   * memo after asking the main thread (server/threads.ts). Answers that depend on the client
+   * are never in the memo or the cache (this thread would give them to anyone), so never here.
+   */
+  reusable(key: string): Reusable | null {
+    const epoch = this.epoch();
+    const hit = this.local.get(key, epoch);
+    const gen = this.parts.generation();
+    // Memo entries dropped by dependency are valid until the memo says it dropped them
+    // (LocalAnswers.onDrop); with a memo keyed to the generation, until the generation moves.
+    if (hit !== undefined) return { answer: hit, generation: this.epoch === this.parts.generation ? gen : 0, storedAt: 0, expiresAt: Infinity };
+    const e = this.parts.cache?.peek(key);
+    if (e === undefined || this.now() >= e.expiresAt || (e.generation !== 0 && e.generation !== gen)) return null;
+    return { answer: e.answer, generation: e.generation, storedAt: e.storedAt, expiresAt: e.expiresAt };
   }
 
   /** autopath.ts: a composed answer, kept in the cache for its generation and TTL. */
@@ -248,7 +330,7 @@ export class Resolver implements AutopathChain {
    */
   private storeForwarded(key: string, name: string, reply: Buffer, questionEnd: number, generation: number): CacheEntry | null {
     const cache = this.parts.cache;
-    const w = answerFromWire(reply, questionEnd, cache?.opts.minTtl ?? 0, cache?.opts.maxTtl ?? 0x7fffffff);
+    const w = cache ? answerFromWire(reply, questionEnd, cache.successMin, cache.successMax, cache.denialMin, cache.denialMax) : answerFromWire(reply, questionEnd, 0, 0x7fffffff);
     if (w === null) return null;
     const now = this.now();
     const entry: CacheEntry = { answer: w.answer, generation, storedAt: now, expiresAt: now, hits: 0, ttl: 0 };
@@ -263,20 +345,16 @@ export class Resolver implements AutopathChain {
 
   private staleEntry(key: string): CacheEntry | undefined {
     const cache = this.parts.cache;
-    if (!cache || cache.opts.serveStaleSeconds <= 0) return undefined;
+    if (!cache || cache.staleMs <= 0) return undefined;
     const e = cache.peek(key);
-    if (e === undefined || e.generation !== 0) return undefined;
-    return this.now() < e.expiresAt + cache.opts.serveStaleSeconds * 1000 ? e : undefined;
+    return e !== undefined && cache.staleUsable(e, this.now()) ? e : undefined;
   }
 
   /** Refresh a popular entry before it expires (issue 4: prefetch), in the background. */
   private maybePrefetch(msg: Buffer, q: ParsedQuery, e: CacheEntry, now: number): void {
-    const cache = this.parts.cache!;
-    const min = cache.opts.prefetchHits;
-    if (min <= 0 || e.generation !== 0 || e.hits < min || this.parts.forwarder === null) return;
-    if (e.expiresAt - now > e.ttl * 100) return; // more than 10% of the TTL left
+    // resolve/cache.ts prefetchDue: AMOUNT hits within DURATION, under PERCENTAGE % of the TTL left.
+    if (this.parts.forwarder === null || !this.parts.cache!.prefetchDue(e, now)) return;
     if (this.inflight.has(q.key)) return;
-    e.hits = 0;
     this.forwardEntry(Buffer.from(msg), q.key, q.name, q.qtype, q.questionEnd).catch(() => undefined);
   }
 

@@ -7,6 +7,7 @@ import { buildResponse, errorResponse, REFUSED } from '../dns/encoded';
 import { ParsedQuery, readQuery, ReadStatus } from '../dns/query';
 import { Source, type Resolver } from '../resolve/resolver';
 import type { Route } from '../resolve/router';
+import type { Peer } from '../resolve/answer-links';
 import type { QueryStats } from './stats';
 
 /** The question of an answered query, as the query log reads it. */
@@ -48,6 +49,8 @@ export interface Routing {
 export class QueryHandler {
   private readonly q = new ParsedQuery();
   panics = 0;
+  /** The chain of the last query that reached one (server/threads.ts asks it what it may reuse). */
+  lastChain: Resolver | null = null;
   private route: Route<Served>;
   private fallback: Served;
 
@@ -71,7 +74,11 @@ export class QueryHandler {
   }
 
   /** @param family 0 = IPv4 client, 1 = IPv6. Returns null when the message is dropped. */
-  handle(msg: Buffer, proto: number, family: number, started: number): Buffer | Promise<Buffer> | null {
+  /**
+   * @param peer the client (a dgram rinfo or the TCP socket), read only by a link that asks
+   *   (whoami, a template reading .Remote): nothing is copied per query.
+   */
+  handle(msg: Buffer, proto: number, family: number, started: number, peer?: Peer): Buffer | Promise<Buffer> | null {
     const q = this.q;
     const status = readQuery(msg, q);
     if (status === ReadStatus.DROP) return null;
@@ -96,9 +103,10 @@ export class QueryHandler {
     }
     const maxSize = proto === PROTO_TCP ? MAX_MESSAGE : q.edns ? Math.min(q.udpSize, this.maxUdp) : MIN_UDP_SIZE;
     const chain = b.chain;
+    this.lastChain = chain;
     let out: Buffer | Promise<Buffer>;
     try {
-      out = chain.resolve(msg, q, maxSize);
+      out = chain.resolve(msg, q, maxSize, peer);
     } catch (err) {
       return this.fail(b, msg, proto, err, started);
     }
