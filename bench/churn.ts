@@ -25,7 +25,6 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as dnsPacket from 'dns-packet';
 import { FakeApiServer, type KubeObject, type Resource } from '../test/support/fake-apiserver';
-import { writeKubeconfig } from '../test/support/kube-e2e';
 
 const RESOURCES: Record<string, Resource> = {
   Namespace: 'namespaces',
@@ -56,6 +55,26 @@ interface Result {
   p50Ms: number | null;
   p99Ms: number | null;
   maxMs: number | null;
+}
+
+/** A kubeconfig for the fake server (plain http needs insecure-skip-tls-verify for client-node). */
+function writeKubeconfig(fake: FakeApiServer, dir: string): string {
+  const file = path.join(dir, 'kubeconfig');
+  const text = `apiVersion: v1
+kind: Config
+clusters:
+  - name: fake
+    cluster: { server: ${fake.url}, insecure-skip-tls-verify: true }
+users:
+  - name: fake
+    user: { token: ${fake.token} }
+contexts:
+  - name: fake
+    context: { cluster: fake, user: fake }
+current-context: fake
+`;
+  fs.writeFileSync(file, text, { mode: 0o600 });
+  return file;
 }
 
 function arg(argv: string[], k: string): string {
