@@ -21,13 +21,15 @@
 #   RUNS [2/1]            measured runs per server, mix and core setting (interleaved)
 #   LATENCY [1]           also run each at half its max QPS (-Q) with -v for p50/p99
 #   CLIENTS [16] OUTSTANDING [100] THREADS [1]   dnsperf -c / -q / -T
-#   SERVERS ["clusterdns knot dnsmasq"]  MIXES ["incluster storm external"]  CORES ["1 2"]
-#                         add "nodeecho" for the ceiling of Node.js itself: the echo
-#                         responder of ../shared/bench/node_echo.js (answers nothing)
+#   SERVERS ["clusterdns clusterdns-ap knot dnsmasq"]  MIXES ["incluster storm autopath external"]
+#   CORES ["1 2"]         add "nodeecho" for the ceiling of Node.js itself: the echo
+#                         responder of ../shared/bench/node_echo.js (answers nothing).
+#                         clusterdns-ap is clusterdns with --autopath (issue 12): it runs the
+#                         autopath mix only, and only it runs that mix
 #   QUERIES [100000]      lines per query file
 #   SERVER_CPU [1] PERF_CPU [0]   CPUs for the one-core setting (taskset)
-#   PORT_BASE [5410]      knot +1, clusterdns +2, dnsmasq +3, nodeecho +4, churn control +5,
-#                         churn metrics +6, memory test +8, upstream +9
+#   PORT_BASE [5410]      knot +1, clusterdns +2, dnsmasq +3, nodeecho +4, clusterdns-ap +5,
+#                         churn control +6, churn metrics +7, memory test +8, upstream +9
 #   MEM [1]  MEM_SERVICES [10000/2000]  MEM_ENDPOINTS [150000/30000]  MEM_NAMESPACES [100]
 #   MEM_FORMAT [yaml]     snapshot format of the memory test (yaml or json)
 #   CHURN [1]             run the churn stage in `all`
@@ -62,8 +64,8 @@ LATENCY="${LATENCY:-1}"
 CLIENTS="${CLIENTS:-16}"
 OUTSTANDING="${OUTSTANDING:-100}"
 THREADS="${THREADS:-1}"
-SERVERS="${SERVERS:-clusterdns knot dnsmasq}"
-MIXES="${MIXES:-incluster storm external}"
+SERVERS="${SERVERS:-clusterdns clusterdns-ap knot dnsmasq}"
+MIXES="${MIXES:-incluster storm autopath external}"
 CORES="${CORES:-1 2}"
 QUERIES="${QUERIES:-100000}"
 SERVER_CPU="${SERVER_CPU:-1}"
@@ -95,7 +97,7 @@ LOGS="$BENCH_DIR/logs"
 RES="$BENCH_DIR/results"
 HZ=$(getconf CLK_TCK)
 NCPU=$(nproc 2>/dev/null || echo 1)
-declare -A PORT=([knot]=$((PORT_BASE + 1)) [clusterdns]=$((PORT_BASE + 2)) [dnsmasq]=$((PORT_BASE + 3)) [nodeecho]=$((PORT_BASE + 4)) [memtest]=$((PORT_BASE + 8)) [upstream]=$((PORT_BASE + 9)) [churnapi]=$((PORT_BASE + 5)) [churnmetrics]=$((PORT_BASE + 6)))
+declare -A PORT=([knot]=$((PORT_BASE + 1)) [clusterdns]=$((PORT_BASE + 2)) [dnsmasq]=$((PORT_BASE + 3)) [nodeecho]=$((PORT_BASE + 4)) [clusterdns-ap]=$((PORT_BASE + 5)) [memtest]=$((PORT_BASE + 8)) [upstream]=$((PORT_BASE + 9)) [churnapi]=$((PORT_BASE + 6)) [churnmetrics]=$((PORT_BASE + 7)))
 STAMP="$(date +%Y%m%d-%H%M%S)"
 CSV="$RES/bench-$STAMP.csv"
 CSV_HDR="server,mix,cores,workers,pinned,kind,run,offered_qps,sent,completed,lost,qps,avg_ms,min_ms,max_ms,p50_ms,p99_ms,rcodes,srv_cpu_pct,srv_us_per_query,perf_cpu_pct,other_cpu_pct,upstream_cpu_pct,waited_s"
@@ -190,7 +192,7 @@ exe_of() {
     case "$1" in
         knot|upstream) find_cmd knotd ;;
         dnsmasq) find_cmd dnsmasq ;;
-        clusterdns|memtest|nodeecho|churnapi) command -v node ;;
+        clusterdns|clusterdns-ap|memtest|nodeecho|churnapi) command -v node ;;
     esac
 }
 
@@ -349,19 +351,25 @@ start_server() {
         mkdir -p "$RUN/dnsmasq"
         launch dnsmasq "$pin" "$lf" "$(find_cmd dnsmasq)" --keep-in-foreground --conf-file="$DATA/dnsmasq.conf" \
             --port="$p" --listen-address=$ADDR --user=root --group=root --pid-file="$RUN/dnsmasq/dnsmasq.pid" ;;
-    clusterdns)
-        local wf=""
+    clusterdns|clusterdns-ap)
+        local wf="" ap=""
+        # Autopath walks the search domains of --resolv-conf after the cluster zone: none here,
+        # whatever the machine's own file says (the upstream is given explicitly).
+        if [ "$n" = clusterdns-ap ]; then
+            printf 'nameserver %s\n' "$ADDR" >"$RUN/autopath-resolv.conf"
+            ap="--autopath --resolv-conf $RUN/autopath-resolv.conf"
+        fi
         # Always explicit: the default is one worker per usable CPU, which would put two
         # processes on the one pinned core.
         if clusterdns_has --workers; then wf="--workers $w"; elif [ "$w" -gt 1 ]; then log "clusterdns has no --workers yet: one process"; w=1; fi
         # shellcheck disable=SC2046,SC2086
-        launch clusterdns "$pin" "$lf" node "$ROOT/dist/cli.js" serve --snapshot "$DATA/snapshot.yaml" \
-            --listen "$ADDR:$p" $(clusterdns_common) $wf $CLUSTERDNS_ARGS ;;
+        launch "$n" "$pin" "$lf" node "$ROOT/dist/cli.js" serve --snapshot "$DATA/snapshot.yaml" \
+            --listen "$ADDR:$p" $(clusterdns_common) $wf $ap $CLUSTERDNS_ARGS ;;
     nodeecho)
         [ -f "$SHARED_BENCH/node_echo.js" ] || die "nodeecho needs $SHARED_BENCH/node_echo.js (the shared bench tools)"
         local wa=0; [ "$w" -gt 1 ] && wa=$w # 0 = one process, N = cluster of N workers on one socket
         launch nodeecho "$pin" "$lf" node "$SHARED_BENCH/node_echo.js" "$p" "$wa" ;;
-    *) die "unknown server $n (known: clusterdns knot dnsmasq nodeecho)" ;;
+    *) die "unknown server $n (known: clusterdns clusterdns-ap knot dnsmasq nodeecho)" ;;
     esac
     local kn ki; read -r kn ki < <(known_name "$DATA")
     [ "$n" = nodeecho ] && ki="" # echoes the query: NOERROR without answers
@@ -375,7 +383,7 @@ start_server() {
 }
 
 ensure_built() { # [force]: also when clusterdns is not in SERVERS (the memory test)
-    [ "${1:-}" = force ] || [[ " $SERVERS " == *" clusterdns "* ]] || return 0
+    [ "${1:-}" = force ] || [[ " $SERVERS " == *" clusterdns "* || " $SERVERS " == *" clusterdns-ap "* ]] || return 0
     local need=0
     case "$BUILD" in
     1) need=1 ;;
@@ -396,15 +404,17 @@ ensure_built() { # [force]: also when clusterdns is not in SERVERS (the memory t
 CHECK_FAILED=0
 check_server() {
     [ "$1" = nodeecho ] && { log "nodeecho echoes queries: answers not checked"; return 0; }
-    local n=$1 cores=$2 out="$LOGS/check.$1.cores$2.dig" names="$RUN/check-names.txt"
-    cut -f1,2 "$DATA/check.tsv" | tr '\t' ' ' >"$names"
+    local n=$1 cores=$2 out="$LOGS/check.$1.cores$2.dig" names="$RUN/check-names.$1.txt" tsv="$DATA/check.tsv"
+    # clusterdns-ap answers the first search-path query with a CNAME: checked on its own mix.
+    [ "$n" = clusterdns-ap ] && tsv="$DATA/check-autopath.tsv"
+    cut -f1,2 "$tsv" | tr '\t' ' ' >"$names"
     timeout 300 dig @$ADDR -p "${PORT[$n]}" +tries=1 +time=2 +noedns -f "$names" +noall +cmd +comments +answer >"$out" 2>&1
     local res rc
-    res=$(timeout 120 node "$HERE/lib/check-answers.mjs" "$DATA/check.tsv" "$out" "$n"); rc=$?
+    res=$(timeout 120 node "$HERE/lib/check-answers.mjs" "$tsv" "$out" "$n"); rc=$?
     res=$(sed "1s/^check $n:/check $n (cores=$cores):/" <<<"$res")
     echo "$res" | tee -a "$RES/check-$STAMP.txt" >&2
     [ $rc -eq 0 ] || CHECK_FAILED=1
-    if [ $rc -ne 0 ] && [ "$n" = clusterdns ] && [ "$STRICT" = 1 ]; then die "clusterdns failed the answer check (STRICT=1)"; fi
+    if [ $rc -ne 0 ] && [[ "$n" == clusterdns* ]] && [ "$STRICT" = 1 ]; then die "clusterdns failed the answer check (STRICT=1)"; fi
     return 0
 }
 
@@ -472,6 +482,13 @@ run_one() {
     log "$(printf '%-10s %-9s cores=%s %-7s run %s: %8.0f QPS  lost %s' "$n" "$mix" "$cores" "$kind" "$ri" "${qps:-0}" "$(cut -d, -f3 <<<"$stats")")"
 }
 
+# The autopath mix needs a server with --autopath (clusterdns-ap), which runs nothing else:
+# on another server its queries are plain NXDOMAINs, and clusterdns-ap's storm would measure
+# what no client with autopath sends.
+mix_runs_on() { # mix server -> 0 when that mix is measured on that server
+    if [ "$1" = autopath ]; then [ "$2" = clusterdns-ap ]; else [ "$2" != clusterdns-ap ]; fi
+}
+
 median_qps() { # server mix cores -> median QPS of the max runs so far
     awk -F, -v s="$1" -v m="$2" -v c="$3" '$1==s && $2==m && $3==c && $6=="max" {print $12}' "$CSV" \
         | sort -g | awk '{a[NR]=$1} END{ if (NR) print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2) }'
@@ -504,13 +521,14 @@ do_perf() {
         for n in $SERVERS; do run_one "$n" incluster "$cores" "${WORKERS[$n]}" warmup 0; done
         for r in $(seq 1 "$RUNS"); do
             for mix in $MIXES; do
-                for n in $SERVERS; do run_one "$n" "$mix" "$cores" "${WORKERS[$n]}" max "$r"; done
+                for n in $SERVERS; do mix_runs_on "$mix" "$n" && run_one "$n" "$mix" "$cores" "${WORKERS[$n]}" max "$r"; done
             done
         done
         if [ "$LATENCY" = 1 ]; then
             local m half
             for mix in $MIXES; do
                 for n in $SERVERS; do
+                    mix_runs_on "$mix" "$n" || continue
                     m=$(median_qps "$n" "$mix" "$cores")
                     half=$(awk -v m="${m:-0}" 'BEGIN{printf "%d", m / 2}')
                     [ "$half" -gt 0 ] || { log "no max QPS for $n/$mix; skipping its latency run"; continue; }

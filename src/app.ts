@@ -1,26 +1,29 @@
-// The composition root: builds the chain once from validated Options (STYLE rule 4) and
-// starts the listeners. Everything that varies by option is decided here, not per query.
-import type { Options } from './config/options';
-import { ClusterStore } from './cluster/store';
-import { ClusterZone } from './cluster/zone';
-import { selfAddresses } from './cluster/self-address';
+// The composition root (DESIGN §2): flags, the YAML config and a Corefile all arrive here as a
+// ServerPlan of server blocks (config/plan.ts), plus the process-wide Options. Every block is
+// built once (blocks/block.ts: its chain holds only the links its plan names, STYLE rule 4);
+// each distinct listen address gets one UDP and one TCP listener whose handler routes a query
+// to the block with the most specific zone (resolve/router.ts). A reload builds the new blocks
+// on the same store, counters and sockets and swaps them in between two packets.
+import cluster from 'node:cluster';
+import type { HostPort, Options } from './config/options';
+import type { BlockPlan, ServerPlan } from './config/plan';
+import { planFromOptions } from './config/plan-from-options';
 import os from 'node:os';
-import { AnswerCache } from './resolve/cache';
-import { Resolver, type ForwardPath } from './resolve/resolver';
-import { autopathFromPlan } from './resolve/autopath';
-import { QueryHandler, type HandlerEvents } from './server/handler';
+import { ClusterStore } from './cluster/store';
+import { selfAddresses } from './cluster/self-address';
+import { Block, type BlockContext } from './blocks/block';
+import type { AnswerCache, CacheCounts } from './resolve/cache';
+import type { Resolver } from './resolve/resolver';
+import { buildRouter } from './resolve/router';
+import { noEvents, QueryHandler, type Routing } from './server/handler';
 import { QueryStats } from './server/stats';
 import { UdpListener } from './server/udp';
-import cluster from 'node:cluster';
 import { FastUdpListener, nativeUdpAvailable, nativeUdpUnavailableReason } from './server/fast-udp';
 import { TcpListener } from './server/tcp';
 import { startSource } from './sources/start';
 import type { KubernetesObserver } from './sources/kubernetes';
-import { Forwarder, type ForwarderObserver } from './upstream/forwarder';
-import { readResolvConf } from './upstream/resolvconf';
-import { ZoneFileSource } from './zonefile/source';
+import type { Forwarder, ForwarderObserver } from './upstream/forwarder';
 import { Consolidator, type Logger } from './ops/log';
-import { queryLog } from './ops/query-log';
 
 export interface Hooks {
   forwarderObserver?: ForwarderObserver;
@@ -36,33 +39,60 @@ export interface Hooks {
   kubernetesObserver?: KubernetesObserver;
 }
 
+/** One listen address: its sockets' shared handler and the blocks it routes between. */
+export interface Address {
+  addr: HostPort;
+  /** The bound port (port 0 binds late). */
+  port: number;
+  handler: QueryHandler;
+  blocks: Block[];
+}
+
 export interface Running {
   opts: Options;
+  plan: ServerPlan;
   store: ClusterStore;
+  /** The blocks, in the order of the plan. */
+  blocks: Block[];
+  /** The listen addresses, in the order they first appear in the plan. */
+  addresses: Address[];
+  /** Queries no block claims (unreadable, or outside every zone), per address. */
+  unrouted: QueryStats;
+  /** The first block's parts, as before blocks (one block for flags and YAML). */
   stats: QueryStats;
   handler: QueryHandler;
   resolver: Resolver;
   cache: AnswerCache | null;
   forwarder: Forwarder | null;
-  /** Bound ports, in the order of opts.listen (UDP and TCP share the number). */
+  /** Bound ports, one per listen address (UDP and TCP share the number). */
   ports: number[];
+  /** Links that threw, over every address. */
+  panics(): number;
+  /** Query counters summed over every block and the unrouted queries (one series per server). */
+  totalStats(): QueryStats;
+  /** Cache numbers summed over the blocks that cache; null when none does. */
+  cacheCounts(): CacheCounts | null;
+  /** Upstream queries in flight, over every block. */
+  inFlight(): number;
   /** Sources are synced (or the start-up timeout passed): /ready may say yes. */
   synced(): boolean;
   /** SIGHUP: re-read the snapshot and zone files now. */
   reload(): void;
   /**
-   * Config reload (ops/reload.ts): rebuilds the chain from `next` on the same store, stats and
-   * sockets and swaps it into the handler at once; parts whose options did not change are kept
-   * (cache entries, upstream sockets and health). Throws, with nothing swapped, when a part
-   * cannot be built. Listen addresses, sources, ops endpoints and workers are not read here:
-   * ops/reload-plan.ts keeps their running values.
+   * Config reload (ops/reload.ts): builds the blocks of `plan` on the same store, counters and
+   * sockets and swaps them into the handlers at once; parts whose plan did not change are kept
+   * (cache entries, upstream sockets and health, zone files). Throws, with nothing swapped,
+   * when a part cannot be built. Blocks on an address that is not bound are reported in the
+   * return value and not served (listen addresses take a restart).
    */
-  reconfigure(next: Options): void;
+  reconfigure(next: Options, plan?: ServerPlan): { unbound: string[] };
   /** Stop accepting, finish in-flight TCP answers for up to graceMs, release everything. */
   close(graceMs?: number): Promise<void>;
 }
 
-export async function startServer(opts: Options, log: Logger, hooks: Hooks = {}): Promise<Running> {
+const addrKey = (a: HostPort) => `${a.host}:${a.port}`;
+
+export async function startServer(opts: Options, log: Logger, hooks: Hooks = {}, plan: ServerPlan = planFromOptions(opts)): Promise<Running> {
   const store = hooks.store ?? new ClusterStore();
 
   // A local generation that moves with the cluster view, with static zone reloads and with
@@ -70,72 +100,29 @@ export async function startServer(opts: Options, log: Logger, hooks: Hooks = {})
   let zoneVersion = 0;
   const bump = () => (zoneVersion = (zoneVersion + 1) & 0xffff);
   const generation = () => store.generation * 65536 + zoneVersion;
+  // Static zone and config reloads drop the memo of local answers whole; a change of the view
+  // drops only the answers that read what it touched (issue 11, resolve/local.ts).
+  const localEpoch = () => zoneVersion;
 
   const errors = new Consolidator(log);
   const closers: (() => unknown)[] = [() => errors.close()];
-  const zlog = log.stage('zonefile');
-  const ulog = log.stage('upstream');
   const slog = log.stage('server');
-
-  // The option-dependent parts of the chain, built here and again by reconfigure().
-  const clusterZone = (o: Options) =>
-    new ClusterZone(store, {
-      domain: o.clusterDomain.toLowerCase().replace(/\.$/, ''),
-      ttl: o.ttl,
-      pods: o.pods,
-      namespaces: o.namespaces,
-      endpointPodNames: o.endpointPodNames,
-      ignoreEmptyService: o.ignoreEmptyService,
-      reverseZones: o.reverseZones,
-      namespacesFromObjectsOnly: o.namespaceSelector !== null,
-      selfAddresses: selfAddresses(o.listen.map((l) => l.host), os.networkInterfaces()),
-    });
-  const zoneFiles = (o: Options): ZoneFileSource | null =>
-    o.zoneFiles.length === 0
-      ? null
-      : new ZoneFileSource(o.zoneFiles, {
-          onChange: () => {
-            bump();
-            zlog.info('zone files reloaded');
-            hooks.reloaded?.('zonefile', true);
-          },
-          onError: (e) => {
-            zlog.error(e.message, { code: (e as { code?: string }).code });
-            hooks.reloaded?.('zonefile', false);
-          },
-        });
-  const makeForwarder = (o: Options): Forwarder | null => {
-    const upstream = o.upstream ?? upstreamsFromResolvConf(o.resolvConf, ulog);
-    if (upstream.length === 0 && o.stubDomains.length === 0) {
-      ulog.warn('no upstream servers: names outside the served zones get REFUSED', { resolvConf: o.resolvConf });
-      return null;
-    }
-    return new Forwarder({
-      upstream,
-      stubDomains: o.stubDomains,
-      policy: o.upstreamPolicy,
-      timeoutMs: o.upstreamTimeoutMs,
-      maxConcurrent: o.maxConcurrentForwards,
-      observer: hooks.forwarderObserver,
-      onLoop:
-        hooks.onLoop ??
-        ((message) => {
-          ulog.error(message, { code: 'CDNS_UPSTREAM_LOOP' });
-          process.exit(1);
-        }),
-    });
+  const ctx: BlockContext = {
+    store,
+    // Every address any block listens on: what ns.dns.<zone> answers (issue 10 item 3).
+    selfAddresses: selfAddresses([...new Set(plan.blocks.flatMap((b) => b.listen.map((l) => l.host)))], os.networkInterfaces()),
+    generation,
+    localEpoch,
+    bump,
+    log,
+    errors,
+    forwarderObserver: hooks.forwarderObserver,
+    onLoop: hooks.onLoop,
+    reloaded: hooks.reloaded,
   };
-  const events = (o: Options): HandlerEvents => ({
-    panic: (err) => errors.error('panic', 'server: a link threw; answered SERVFAIL', { err: String((err as Error)?.stack ?? err) }),
-    query: queryLog(o.logQueries, slog),
-  });
 
-  let zones = zoneFiles(opts);
-  closers.push(() => zones?.close());
-  let forwarder = makeForwarder(opts);
   // Forwarders replaced by a reload: closed once their queries in flight are answered.
   const retiring = new Set<Forwarder>();
-  closers.push(() => Promise.all([forwarder?.close(), ...[...retiring].map((f) => f.close())]));
   const retire = (f: Forwarder, timeoutMs: number) => {
     retiring.add(f);
     const until = Date.now() + 4 * timeoutMs + 1000;
@@ -147,103 +134,70 @@ export async function startServer(opts: Options, log: Logger, hooks: Hooks = {})
     check();
   };
 
-  const stats = new QueryStats();
-  // Issue 12 (`--autopath`): the flags' form of the Corefile's `autopath @kubernetes`.
-  const autopath = (o: Options, zone: ClusterZone) =>
-    !o.autopath
-      ? null
-      : autopathFromPlan({ origin: 'flags', zone: zone.domain, searchDomains: o.autopathSearch, verified: o.pods === 'verified', namespaces: o.autopathNamespaces }, o.resolvConf, {
-          namespaceExists: (ns) => zone.ctx.namespaceVisible(ns),
-          podHasIP: (ns, ip) => store.podHasIP(ns, ip),
-          succeeded: () => stats.autopath[0]++,
-        });
-  const chainParts = (o: Options) => {
-    const cluster = clusterZone(o);
-    return { cluster, autopath: autopath(o, cluster) };
-  };
+  let blocks = buildBlocks(plan.blocks, opts, ctx, []);
+  closers.push(() => Promise.all([...blocks.flatMap((b) => [b.chain.close(), b.forwarder?.close(), b.zoneFiles?.close()]), ...[...retiring].map((f) => f.close())]));
 
-  const cache = opts.cache.enabled ? new AnswerCache(opts.cache) : null;
-  // Static zone and config reloads drop the memo of local answers whole; a change of the view
-  // drops only the answers that read what it touched (issue 11, resolve/local.ts).
-  const localEpoch = () => zoneVersion;
-  const resolver = new Resolver({ ...chainParts(opts), zones, forwarder: forwarder as ForwardPath | null, cache, generation, localEpoch });
-  const handler = new QueryHandler(resolver, stats, events(opts));
-
-  const reconfigure = (next: Options): void => {
-    const prev = running.opts;
-    const same = (...keys: (keyof Options)[]) => keys.every((k) => JSON.stringify(prev[k]) === JSON.stringify(next[k]));
-    // Build everything first: a throw leaves the running chain untouched.
-    const nextZones = same('zoneFiles') ? zones : zoneFiles(next);
-    let nextForwarder: Forwarder | null;
-    try {
-      nextForwarder = same('upstream', 'resolvConf', 'stubDomains', 'upstreamPolicy', 'upstreamTimeoutMs', 'maxConcurrentForwards') ? forwarder : makeForwarder(next);
-    } catch (e) {
-      if (nextZones !== zones) nextZones?.close();
-      throw e;
-    }
-    let nextCache = running.cache;
-    if (!same('cache')) {
-      nextCache = next.cache.enabled ? new AnswerCache(next.cache) : null;
-      // coredns_cache_hits_total and _misses_total stay monotonic across the swap.
-      if (nextCache && running.cache) [nextCache.hits, nextCache.misses] = [running.cache.hits, running.cache.misses];
-    }
-    // Names a new zone file, reverse zone or domain now answers may sit in the cache as
-    // forwarded answers: those must not outlive the reload (issue 4: a change never waits out a TTL).
-    if (nextCache === running.cache && !same('zoneFiles', 'reverseZones', 'clusterDomain')) nextCache?.clear();
-    const nextResolver = new Resolver({ ...chainParts(next), zones: nextZones, forwarder: nextForwarder as ForwardPath | null, cache: nextCache, generation, localEpoch });
-    // The swap: one synchronous step between two packets.
-    bump();
-    handler.swap(nextResolver, events(next));
-    running.resolver.close();
-    if (nextZones !== zones) zones?.close();
-    if (nextForwarder !== forwarder) {
-      if (forwarder) retire(forwarder, prev.upstreamTimeoutMs);
-      nextForwarder?.probeLoop().catch(() => undefined);
-    }
-    zones = nextZones;
-    forwarder = nextForwarder;
-    Object.assign(running, { opts: next, resolver: nextResolver, cache: nextCache, forwarder: nextForwarder });
+  // Listen addresses, in the order they first appear; each routes between its blocks.
+  const unrouted = new QueryStats();
+  const fallback = (bs: Block[]) => ({ chain: bs[0]?.chain, stats: unrouted, events: bs[0]?.events ?? noEvents }) as Routing['fallback'];
+  // Routes between an address's blocks; a chased CNAME target goes through the same choice.
+  const routing = (bs: Block[]): Routing => {
+    const router = buildRouter(bs.flatMap((b) => b.plan.zones.map((zone) => ({ zone, block: b }))));
+    for (const b of bs) b.chain.setBlockFor((name) => router.byName(name)?.chain ?? null);
+    return { route: router.route, fallback: fallback(bs) };
   };
+  const addrs: HostPort[] = [];
+  for (const b of plan.blocks) for (const a of b.listen) if (!addrs.some((x) => addrKey(x) === addrKey(a))) addrs.push(a);
+  const onAddress = (a: HostPort, bs: Block[]) => bs.filter((b) => b.plan.listen.some((x) => addrKey(x) === addrKey(a)));
+  const addresses: Address[] = addrs.map((addr) => {
+    const bs = onAddress(addr, blocks);
+    return { addr, port: addr.port, handler: new QueryHandler(routing(bs)), blocks: bs };
+  });
 
   // Sources: a snapshot file or the Kubernetes API; none in a worker, whose view is fed by
   // the primary (server/workers.ts).
   let synced = () => store.synced;
   let reloadSource = () => {};
   if (!hooks.noSource) {
-    const src = await startSource(opts, store, log, { kubernetesObserver: hooks.kubernetesObserver, reloaded: hooks.reloaded });
+    let src;
+    try {
+      src = await startSource(opts, store, log, { kubernetesObserver: hooks.kubernetesObserver, reloaded: hooks.reloaded });
+    } catch (e) {
+      for (const c of closers) await c();
+      throw e;
+    }
     synced = src.synced;
     reloadSource = src.reload;
     closers.push(() => src.close());
   }
 
   const listeners: (UdpListener | FastUdpListener | TcpListener)[] = [];
-  const ports: number[] = [];
   // Batched native UDP (issue 6: measured 0.9-1.4x Knot on one core where node:dgram gave
   // 0.5-0.6x; bench/micro/README.md). Workers then bind one SO_REUSEPORT socket each, which
   // needs a fixed port: on port 0 (tests) each would get its own, so workers keep dgram there.
   const native = opts.nativeUdp && nativeUdpAvailable();
   if (opts.nativeUdp && !native) slog.info('using node:dgram for UDP', { reason: nativeUdpUnavailableReason() });
-  const udpFor = (addr: Options['listen'][number]) =>
-    native && !(cluster.isWorker && addr.port === 0) ? new FastUdpListener(addr, handler, onSocketError) : new UdpListener(addr, handler, onSocketError);
   const onSocketError = (e: Error) => errors.error(`socket:${(e as NodeJS.ErrnoException).code}`, `server: socket error: ${e.message}`);
+  const udpFor = (addr: HostPort, handler: QueryHandler) =>
+    native && !(cluster.isWorker && addr.port === 0) ? new FastUdpListener(addr, handler, onSocketError) : new UdpListener(addr, handler, onSocketError);
   try {
-    for (const addr of opts.listen) {
+    for (const a of addresses) {
       // Port 0: TCP takes the number UDP was given, so one port serves both. UDP and TCP
       // numbers are allocated separately, so that TCP port may be taken (an ops endpoint
       // bound a moment earlier): try another UDP port then.
       for (let attempt = 1; ; attempt++) {
-        const udp = udpFor(addr);
+        const udp = udpFor(a.addr, a.handler);
         const port = await udp.listen();
-        const tcp = new TcpListener({ host: addr.host, port }, handler, opts.tcp, onSocketError);
+        const tcp = new TcpListener({ host: a.addr.host, port }, a.handler, opts.tcp, onSocketError);
         try {
           await tcp.listen();
         } catch (e) {
           await udp.close();
-          if (addr.port === 0 && (e as NodeJS.ErrnoException).code === 'EADDRINUSE' && attempt < 10) continue;
+          if (a.addr.port === 0 && (e as NodeJS.ErrnoException).code === 'EADDRINUSE' && attempt < 10) continue;
           throw e;
         }
         listeners.push(udp, tcp);
-        ports.push(port);
+        a.port = port;
         break;
       }
     }
@@ -252,21 +206,77 @@ export async function startServer(opts: Options, log: Logger, hooks: Hooks = {})
     for (const c of closers) await c();
     throw e;
   }
-  if (forwarder) forwarder.probeLoop().catch(() => undefined);
+  for (const b of blocks) if (b.plan.loop) b.forwarder?.probeLoop().catch(() => undefined);
 
+  const reconfigure = (next: Options, nextPlan: ServerPlan = planFromOptions(next)): { unbound: string[] } => {
+    // Build everything first: a throw leaves the running blocks untouched.
+    const nextBlocks = buildBlocks(nextPlan.blocks, next, ctx, blocks);
+    const bound = new Set(addresses.map((a) => addrKey(a.addr)));
+    const unbound = [...new Set(nextPlan.blocks.flatMap((b) => b.listen.map(addrKey)).filter((k) => !bound.has(k)))];
+    // The swap: one synchronous step between two packets.
+    bump();
+    for (const a of addresses) {
+      a.blocks = onAddress(a.addr, nextBlocks);
+      a.handler.swap(routing(a.blocks));
+    }
+    for (const old of blocks) {
+      // The swapped-out chain stops following the view and drops its memo.
+      old.chain.close();
+      if (old.zoneFiles && !nextBlocks.some((b) => b.zoneFiles === old.zoneFiles)) old.zoneFiles.close();
+      if (old.forwarder && !nextBlocks.some((b) => b.forwarder === old.forwarder)) retire(old.forwarder, old.plan.forward?.timeoutMs ?? 2000);
+    }
+    for (const b of nextBlocks) if (b.plan.loop && !blocks.some((o) => o.forwarder === b.forwarder)) b.forwarder?.probeLoop().catch(() => undefined);
+    blocks = nextBlocks;
+    const first = blocks[0];
+    Object.assign(running, {
+      opts: next,
+      plan: nextPlan,
+      blocks,
+      stats: first?.stats ?? unrouted,
+      resolver: first?.chain,
+      cache: first?.cache ?? null,
+      forwarder: first?.forwarder ?? null,
+    });
+    if (unbound.length) slog.warn(`blocks on addresses not bound until restart: ${unbound.join(', ')}`, { code: 'CDNS_OPS_RESTART_REQUIRED' });
+    return { unbound };
+  };
+
+  const first = blocks[0];
   const running: Running = {
     opts,
+    plan,
     store,
-    stats,
-    handler,
-    resolver,
-    cache,
-    forwarder,
-    ports,
+    blocks,
+    addresses,
+    unrouted,
+    stats: first?.stats ?? unrouted,
+    handler: addresses[0]?.handler,
+    resolver: first?.chain,
+    cache: first?.cache ?? null,
+    forwarder: first?.forwarder ?? null,
+    ports: addresses.map((a) => a.port),
+    panics: () => addresses.reduce((n, a) => n + a.handler.panics, 0),
+    totalStats: () => {
+      // One block (flags, YAML, most Corefiles): its counters as they are, no copy.
+      if (blocks.length === 1 && unrouted.requests.every((n) => n === 0)) return blocks[0].stats;
+      const sum = new QueryStats();
+      for (const st of new Set([unrouted, ...blocks.map((b) => b.stats)])) sum.add(st.snapshot());
+      return sum;
+    },
+    cacheCounts: () => {
+      let out: CacheCounts | null = null;
+      for (const c of new Set(blocks.map((b) => b.cache))) {
+        if (c === null) continue;
+        const n = c.counts();
+        out = out === null ? n : { size: out.size + n.size, hits: out.hits + n.hits, misses: out.misses + n.misses, servedStale: out.servedStale + n.servedStale };
+      }
+      return out;
+    },
+    inFlight: () => blocks.reduce((n, b) => n + (b.forwarder?.inFlight ?? 0), 0) + [...retiring].reduce((n, f) => n + f.inFlight, 0),
     synced,
     reload: () => {
       reloadSource();
-      zones?.reload();
+      for (const b of blocks) b.zoneFiles?.reload();
     },
     reconfigure,
     async close(graceMs = 0) {
@@ -278,15 +288,26 @@ export async function startServer(opts: Options, log: Logger, hooks: Hooks = {})
 }
 
 /**
- * The default upstreams. A missing, empty or broken resolv.conf is not fatal: the cluster zone
- * is still served and names outside it get REFUSED, with one clear warning naming the file and
- * the fault. An explicit --upstream never comes here.
+ * Builds every block of a plan, each reusing the parts of the running block it replaces (the
+ * one with the same zones and addresses). All or nothing: a throw closes what was built.
  */
-function upstreamsFromResolvConf(path: string, log: Logger) {
+function buildBlocks(plans: BlockPlan[], opts: Options, ctx: BlockContext, running: Block[]): Block[] {
+  const key = (p: BlockPlan) => JSON.stringify([p.zones, p.listen]);
+  const out: Block[] = [];
+  const used = new Set<Block>();
   try {
-    return readResolvConf(path);
+    for (const p of plans) {
+      const prev = running.find((b) => !used.has(b) && key(b.plan) === key(p)) ?? null;
+      if (prev) used.add(prev);
+      out.push(Block.build(p, opts, ctx, prev));
+    }
   } catch (e) {
-    log.warn(`${(e as Error).message}; serving without upstreams`, { code: (e as { code?: string }).code });
-    return [];
+    // Close what this attempt built; what it took over from the running blocks stays.
+    for (const b of out) {
+      if (b.zoneFiles && !running.some((r) => r.zoneFiles === b.zoneFiles)) b.zoneFiles.close();
+      if (b.forwarder && !running.some((r) => r.forwarder === b.forwarder)) void b.forwarder.close();
+    }
+    throw e;
   }
+  return out;
 }

@@ -59,6 +59,41 @@ function storm(model, rng, n) {
   return lines;
 }
 
+/**
+ * autopath (issue 12): the same lookups as `storm` (same seed, same names) from the same pods,
+ * against a server with --autopath: the first search-path query, A and AAAA, is answered with
+ * a CNAME to the real name and its records, so the client asks nothing more. 2 queries per
+ * lookup instead of storm's 8.
+ */
+function autopath(model, rng, n) {
+  const real = model.externals.filter((x) => !x.target);
+  const Z = model.zone;
+  const lines = [];
+  while (lines.length < n) {
+    const x = pick(rng, real).name;
+    const ns = pick(rng, model.workNamespaces);
+    lines.push(`${x}.${ns}.svc.${Z} A`, `${x}.${ns}.svc.${Z} AAAA`);
+  }
+  return lines;
+}
+
+/** Queries one lookup costs in each search-path mix (bench/lib/report.mjs: lookups per second). */
+export const QUERIES_PER_LOOKUP = { storm: 8, autopath: 2 };
+
+/** What a server with --autopath must answer for the autopath mix: CNAME to the name, then its records. */
+function autopathCheckRows(model, recs, lines, sample) {
+  const drop = 2 + model.zone.split('.').length; // <x>.<ns>.svc.<zone>
+  const rows = [];
+  for (const l of [...new Set(lines.slice(0, sample))]) {
+    const [asked, type] = l.split(' ');
+    const real = asked.split('.').slice(0, -drop).join('.');
+    const r = recs.lookup(real, type);
+    const answers = [`${asked}. CNAME ${real}.`, ...r.answers].sort();
+    rows.push([asked, type, 'all', r.rcode, answers.join(' | ')].join('\t'));
+  }
+  return rows;
+}
+
 /** external: the real names only, A and AAAA, all from the cache. */
 function external(model, rng, n) {
   const real = model.externals.filter((x) => !x.target);
@@ -130,10 +165,13 @@ export function writeQueries(dir, model, recs, { queries, seed, sample }) {
     incluster: inCluster(model, prng(seed), queries),
     storm: storm(model, prng(seed + 1), queries),
     external: external(model, prng(seed + 2), queries),
+    autopath: autopath(model, prng(seed + 1), queries),
   };
+  const checked = { incluster: mixes.incluster, storm: mixes.storm, external: mixes.external };
   for (const [name, lines] of Object.entries(mixes)) writeFileSync(join(dir, `queries-${name}.txt`), `${lines.join('\n')}\n`);
   const warm = [];
   for (const x of model.externals) warm.push(`${x.name} A`, `${x.name} AAAA`);
   writeFileSync(join(dir, 'warm-external.txt'), `${warm.join('\n')}\n`);
-  writeFileSync(join(dir, 'check.tsv'), `${checkRows(model, recs, mixes, sample).join('\n')}\n`);
+  writeFileSync(join(dir, 'check.tsv'), `${checkRows(model, recs, checked, sample).join('\n')}\n`);
+  writeFileSync(join(dir, 'check-autopath.tsv'), `${autopathCheckRows(model, recs, mixes.autopath, sample).join('\n')}\n`);
 }

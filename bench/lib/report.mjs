@@ -41,8 +41,10 @@ const n = (v) => (v === undefined || v === '' ? NaN : Number(v));
 const fmt = (v, d = 0) => (Number.isFinite(v) ? v.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }) : '-');
 
 const rows = parseCsv(readFileSync(a.csv, 'utf8'));
-const MIX_ORDER = ['incluster', 'storm', 'external'];
-const SERVER_ORDER = ['clusterdns', 'knot', 'dnsmasq', 'nodeecho'];
+const MIX_ORDER = ['incluster', 'storm', 'autopath', 'external'];
+const SERVER_ORDER = ['clusterdns', 'clusterdns-ap', 'knot', 'dnsmasq', 'nodeecho'];
+/** Queries a pod's lookup of an external name costs in each search-path mix (gen/queries.mjs). */
+const QUERIES_PER_LOOKUP = { storm: 8, autopath: 2 };
 const groups = new Map();
 for (const r of rows) {
   if (r.kind === 'warmup') continue;
@@ -110,6 +112,17 @@ const cacheNote = notCached.length
   ? `WARNING: the upstream was busy during ${notCached.map((o) => `${o.server}/${o.mix}/cores=${o.cores} (${o.upstreamCpu.toFixed(0)}% CPU)`).join(', ')}: those answers did not all come from the cache.`
   : '';
 
+// Issue 12: what a pod sees is lookups, not queries. Per core setting, the search-path storm
+// without autopath (8 queries per external lookup) next to the same lookups with it (2).
+const lookupLines = [];
+for (const cores of [...new Set(out.map((o) => o.cores))]) {
+  const parts = out
+    .filter((o) => o.cores === cores && o.server.startsWith('clusterdns') && QUERIES_PER_LOOKUP[o.mix])
+    .map((o) => `${o.server} ${o.mix}: ${QUERIES_PER_LOOKUP[o.mix]} queries per lookup, ${fmt(o.qps / QUERIES_PER_LOOKUP[o.mix])} lookups/s`);
+  if (parts.length) lookupLines.push(`  cores=${cores}: ${parts.join('; ')}`);
+}
+const lookupsNote = lookupLines.length ? `external lookups through the search path (QPS / queries per lookup):\n${lookupLines.join('\n')}` : '';
+
 const machine = readIf(a.machine);
 const check = readIf(a.check);
 const memory = readIf(a.memory);
@@ -125,7 +138,8 @@ if (memory) {
 
 const legend =
   'mixes: incluster = A/SRV/PTR/headless A/AAAA NODATA of cluster names; storm = ndots:5 search path ' +
-  '(3 NXDOMAIN suffixes x A+AAAA, then the real name from cache); external = real names only, from cache.\n' +
+  '(3 NXDOMAIN suffixes x A+AAAA, then the real name from cache); autopath = the same lookups against clusterdns-ap ' +
+  '(clusterdns --autopath): the first suffix only, A+AAAA, answered with a CNAME to the real name; external = real names only, from cache.\n' +
   'cores 1 = server pinned to one CPU, dnsperf to the other; cores 2 = both unpinned, server with 2 workers where it has them.\n' +
   'vs Knot = QPS / Knot QPS, same mix and cores, same run. @½ = dnsperf -Q at half that server\'s own max QPS.';
 
@@ -133,6 +147,7 @@ const text = [
   machine && `machine:\n${machine.replace(/^/gm, '  ')}`,
   a.settings && `settings: ${a.settings}`,
   textTable(head, cells),
+  lookupsNote,
   cacheNote,
   legend,
   check && `answer checks (before measuring):\n${check.split('\n').filter((l) => l.startsWith('check ')).map((l) => `  ${l}`).join('\n')}`,
@@ -146,6 +161,7 @@ if (a.markdown) {
     machine && `\`\`\`\n${machine}\n\`\`\``,
     a.settings && `Settings: ${a.settings}.`,
     md(head, cells),
+    lookupsNote && `\`\`\`\n${lookupsNote}\n\`\`\``,
     cacheNote,
     legend.split('\n').map((l) => `${l}  `).join('\n'),
     check && `Answer checks before measuring:\n\n\`\`\`\n${check}\n\`\`\``,

@@ -103,3 +103,32 @@ export function addressFromReverse(nameLower: string): string {
   }
   return '';
 }
+
+/**
+ * An address as the view stores it (issue 13): an IPv4 address as the signed 32-bit integer of
+ * its four bytes, which V8 keeps inside the array slot (a small integer, no heap object), and
+ * an IPv6 address as its canonical text. One packed form per address, so equal addresses are
+ * equal values (Map keys, ===).
+ */
+export type PackedIP = number | string;
+
+/** The packed form of canonical address text (normalizeIP's output). */
+export function packIP(ip: string): PackedIP {
+  if (ip.includes(':')) return ip;
+  let n = 0;
+  let octet = 0;
+  for (let i = 0; i < ip.length; i++) {
+    const c = ip.charCodeAt(i);
+    if (c === 46) {
+      n = (n << 8) | octet;
+      octet = 0;
+    } else octet = octet * 10 + (c - 48);
+  }
+  return (n << 8) | octet;
+}
+
+/** Canonical text of a packed address. */
+export function unpackIP(p: PackedIP): string {
+  if (typeof p === 'string') return p;
+  return `${p >>> 24}.${(p >>> 16) & 255}.${(p >>> 8) & 255}.${p & 255}`;
+}

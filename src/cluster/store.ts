@@ -4,8 +4,11 @@
 // names the facts it touched, old and new state (cluster/deps.ts), so that the memo of
 // encoded answers drops only the answers that read them (issue 11; onTouched()).
 import { addressTag, endpointsTag, namespaceTag, podTag, serviceTag, SERIAL_TAG, type TouchListener } from './deps';
+import { rowsOf, type EndpointRow } from './endpoint-set';
+import { packIP, unpackIP, type PackedIP } from './ip';
 import {
   recordKey,
+  type PortRecord,
   type ClusterObjects,
   type ClusterSink,
   type EndpointSetRecord,
@@ -17,12 +20,10 @@ import {
 } from './types';
 
 /** One address of a Service after merging its endpoint sets (SPEC §2, Readiness). */
-export interface MergedEndpoint {
-  address: string;
-  ready: boolean;
-  hostname: string;
-  podName: string;
-}
+export type MergedEndpoint = EndpointRow;
+
+/** Tags of one change beyond which it counts as touching everything. */
+const MAX_TOUCHED = 10_000;
 
 export type ChangeListener = (generation: number) => void;
 
@@ -39,12 +40,16 @@ export class ClusterStore implements ClusterSink {
   readonly pods = new Map<string, PodRecord>();
   readonly namespaces = new Map<string, NamespaceRecord>();
 
-  /** `ns/service` -> keys of its endpoint sets. */
-  private readonly setsByService = new Map<string, Set<string>>();
+  /** `ns/service` -> its endpoint sets (one set, the common case, is held without an array). */
+  private readonly setsByService = new Map<string, OneOrMore<EndpointSetRecord>>();
   /** ClusterIP -> `ns/name` of its Service. */
   private readonly serviceByClusterIP = new Map<string, string>();
-  /** Endpoint address -> keys of the endpoint sets listing it (PTR). */
-  private readonly setsByAddress = new Map<string, Set<string>>();
+  /**
+   * Endpoint address (packed: an IPv4 is a small integer key, no string) -> the endpoint sets
+   * listing it (PTR). Almost every address is in one set, held without an array or Set
+   * (issue 13: a Set per address was a third of the view).
+   */
+  private readonly setsByAddress = new Map<PackedIP, OneOrMore<EndpointSetRecord>>();
   /** Namespace -> number of Services in it (a namespace holding a Service exists). */
   private readonly servicesPerNamespace = new Map<string, number>();
   /** `ns/ip` -> number of pods in ns with that IP (pods verified mode). */
@@ -157,13 +162,11 @@ export class ClusterStore implements ClusterSink {
 
   /** Services (as `ns/name`) with an endpoint set listing this address. */
   servicesForAddress(ip: string): string[] {
-    const sets = this.setsByAddress.get(ip);
-    if (!sets) return [];
+    const sets = this.setsByAddress.get(packIP(ip));
+    if (sets === undefined) return [];
+    if (!Array.isArray(sets)) return [`${sets.namespace}/${sets.service}`];
     const out = new Set<string>();
-    for (const k of sets) {
-      const s = this.endpointSets.get(k);
-      if (s) out.add(`${s.namespace}/${s.service}`);
-    }
+    for (const s of sets) out.add(`${s.namespace}/${s.service}`);
     return [...out];
   }
 
@@ -185,17 +188,14 @@ export class ClusterStore implements ClusterSink {
     let merged = this.mergedCache.get(svcKey);
     if (merged) return merged;
     merged = [];
-    const keys = this.setsByService.get(svcKey);
-    if (keys) {
-      const sets = [...keys].map((k) => this.endpointSets.get(k)!).sort(bySourceThenName);
+    const sets = this.setsByService.get(svcKey);
+    if (sets !== undefined) {
       const seen = new Set<string>();
-      for (const set of sets) {
-        for (const ep of set.endpoints) {
-          for (const address of ep.addresses) {
-            if (seen.has(address)) continue;
-            seen.add(address);
-            merged.push({ address, ready: ep.ready, hostname: ep.hostname, podName: ep.podName });
-          }
+      for (const set of Array.isArray(sets) ? sets.slice().sort(bySourceThenName) : [sets]) {
+        for (const row of rowsOf(set)) {
+          if (seen.has(row.address)) continue;
+          seen.add(row.address);
+          merged.push(row);
         }
       }
     }
@@ -205,9 +205,11 @@ export class ClusterStore implements ClusterSink {
 
   /** Ports of a Service's endpoint sets (headless SRV), deduplicated. */
   endpointPortsOf(namespace: string, service: string) {
-    const keys = this.setsByService.get(`${namespace}/${service}`);
-    const out = new Map<string, { name: string; protocol: string; port: number }>();
-    if (keys) for (const k of keys) for (const p of this.endpointSets.get(k)!.ports) out.set(`${p.name}/${p.protocol}/${p.port}`, p);
+    const sets = this.setsByService.get(`${namespace}/${service}`);
+    if (sets === undefined) return [];
+    if (!Array.isArray(sets)) return sets.ports;
+    const out = new Map<string, PortRecord>();
+    for (const s of sets) for (const p of s.ports) out.set(`${p.name}/${p.protocol}/${p.port}`, p);
     return [...out.values()];
   }
 
@@ -256,11 +258,17 @@ export class ClusterStore implements ClusterSink {
   }
 
   private touch(tag: string): void {
-    if (this.touched !== 'all') this.touched.add(tag);
+    if (this.touched === 'all') return;
+    this.touched.add(tag);
+    // A change this wide (a first load, a re-list) touches nearly every answer anyway: say
+    // 'all' rather than hold a tag per address of the cluster (issue 13, 150,000 strings).
+    if (this.touched.size > MAX_TOUCHED) this.touched = 'all';
   }
 
   /** The tags a record stands for (called with the old record and with the new one). */
   private touchRecord(kind: ObjectKind, key: string, r: unknown): void {
+    // Nobody to tell, or everything is touched already: no tag strings to build.
+    if (this.touched === 'all' || this.touchListeners.length === 0) return;
     if (kind === 'Service') {
       const s = r as ServiceRecord;
       this.touch(serviceTag(s.namespace, s.name));
@@ -269,7 +277,7 @@ export class ClusterStore implements ClusterSink {
     } else if (kind === 'EndpointSet') {
       const s = r as EndpointSetRecord;
       this.touch(endpointsTag(s.namespace, s.service));
-      for (const ep of s.endpoints) for (const a of ep.addresses) this.touch(addressTag(a));
+      for (const a of s.addresses) this.touch(addressTag(unpackIP(a)));
     } else if (kind === 'Pod') {
       const p = r as PodRecord;
       for (const ip of p.ips) this.touch(podTag(p.namespace, ip));
@@ -286,8 +294,8 @@ export class ClusterStore implements ClusterSink {
       this.servicesPerNamespace.set(s.namespace, (this.servicesPerNamespace.get(s.namespace) ?? 0) + 1);
     } else if (kind === 'EndpointSet') {
       const s = r as EndpointSetRecord;
-      addTo(this.setsByService, `${s.namespace}/${s.service}`, key);
-      for (const ep of s.endpoints) for (const a of ep.addresses) addTo(this.setsByAddress, a, key);
+      addTo(this.setsByService, `${s.namespace}/${s.service}`, s);
+      for (const a of s.addresses) addTo(this.setsByAddress, a, s);
     } else if (kind === 'Pod') {
       const p = r as PodRecord;
       for (const ip of p.ips) this.podIPs.set(`${p.namespace}/${ip}`, (this.podIPs.get(`${p.namespace}/${ip}`) ?? 0) + 1);
@@ -304,8 +312,8 @@ export class ClusterStore implements ClusterSink {
       else this.servicesPerNamespace.delete(s.namespace);
     } else if (kind === 'EndpointSet') {
       const s = r as EndpointSetRecord;
-      removeFrom(this.setsByService, `${s.namespace}/${s.service}`, key);
-      for (const ep of s.endpoints) for (const a of ep.addresses) removeFrom(this.setsByAddress, a, key);
+      removeFrom(this.setsByService, `${s.namespace}/${s.service}`, s);
+      for (const a of s.addresses) removeFrom(this.setsByAddress, a, s);
     } else if (kind === 'Pod') {
       const p = r as PodRecord;
       for (const ip of p.ips) {
@@ -318,17 +326,28 @@ export class ClusterStore implements ClusterSink {
   }
 }
 
-function addTo(m: Map<string, Set<string>>, k: string, v: string): void {
-  let s = m.get(k);
-  if (!s) m.set(k, (s = new Set()));
-  s.add(v);
+/** An index value: the one record (the common case, no container) or several. */
+type OneOrMore<T> = T | T[];
+
+function addTo<K, T extends object>(m: Map<K, OneOrMore<T>>, k: K, v: T): void {
+  const had = m.get(k);
+  if (had === undefined) m.set(k, v);
+  else if (Array.isArray(had)) {
+    if (!had.includes(v)) had.push(v);
+  } else if (had !== v) m.set(k, [had, v]);
 }
 
-function removeFrom(m: Map<string, Set<string>>, k: string, v: string): void {
-  const s = m.get(k);
-  if (!s) return;
-  s.delete(v);
-  if (s.size === 0) m.delete(k);
+/** Removes `v` by identity: the index holds the very record the kind map held. */
+function removeFrom<K, T extends object>(m: Map<K, OneOrMore<T>>, k: K, v: T): void {
+  const had = m.get(k);
+  if (had === undefined) return;
+  if (!Array.isArray(had)) {
+    if (had === v) m.delete(k);
+    return;
+  }
+  const rest = had.filter((x) => x !== v);
+  if (rest.length === had.length) return;
+  m.set(k, rest.length === 1 ? rest[0] : rest);
 }
 
 function bySourceThenName(a: EndpointSetRecord, b: EndpointSetRecord): number {

@@ -1,6 +1,7 @@
 // Slim records: the few fields DNS needs, copied from API objects the moment they arrive
 // (STYLE rule 3, after CoreDNS plugin/kubernetes/object). Every extra field here is paid for
 // once per object at 150,000 pods; add one only when an answer rule reads it.
+import type { PackedIP } from './ip';
 
 export interface PortRecord {
   /** Port name; '' for an unnamed port (no `_port._proto` name, SPEC §2). */
@@ -31,19 +32,14 @@ export interface ServiceRecord {
   externalHosts?: string[];
 }
 
-export interface EndpointRecord {
-  /** Normalised IPv4 or IPv6 addresses of this endpoint. */
-  addresses: string[];
-  ready: boolean;
-  /** spec hostname of the endpoint (StatefulSet pods), '' when absent. */
-  hostname: string;
-  /** Name of the target Pod (targetRef.kind == Pod), '' when absent. */
-  podName: string;
-}
-
 /**
  * One EndpointSlice (discovery.k8s.io/v1) or one core/v1 Endpoints object, both reduced to
  * the same shape. A Service's endpoints are the merge of all its sets (SPEC §2, Readiness).
+ *
+ * Endpoints are stored as columns, one row per address (an endpoint listing two addresses is
+ * two rows with the same fields), with no object per endpoint: at 150,000 endpoints a record
+ * and an address string per endpoint cost more than everything else in the view (issue 13;
+ * cluster/endpoint-set.ts reads the rows back).
  */
 export interface EndpointSetRecord {
   /** 'slice' for EndpointSlice, 'endpoints' for core/v1 Endpoints. */
@@ -54,7 +50,14 @@ export interface EndpointSetRecord {
   /** The Service this set belongs to (label kubernetes.io/service-name, or the Endpoints name). */
   service: string;
   ports: PortRecord[];
-  endpoints: EndpointRecord[];
+  /** The address of each row, packed (cluster/ip.ts packIP): IPv4 as an int32, IPv6 as text. */
+  addresses: PackedIP[];
+  /** The rows that are not ready, ascending; null when every row is ready (the common case). */
+  notReady: number[] | null;
+  /** Each row's spec hostname (StatefulSet pods), joined by '\n'; '' when no row has one. */
+  hostnames: string;
+  /** Each row's target Pod name (targetRef.kind == Pod), joined by '\n'; '' when no row has one. */
+  podNames: string;
   /** endpoints.kubernetes.io/last-change-trigger-time, ms since epoch; 0 when absent. */
   triggerTime: number;
 }

@@ -44,6 +44,7 @@ const FLAGS: Record<string, Target> = {
   ready: { key: 'ready', check: FIELDS.ready },
   metrics: { key: 'metrics', check: FIELDS.metrics },
   config: { key: 'config', check: FIELDS.config },
+  corefile: { key: 'corefile', check: FIELDS.corefile },
   upstreamPolicy: { key: 'upstreamPolicy', check: FIELDS.upstreamPolicy },
   workers: { key: 'workers', check: FIELDS.workers },
   logLevel: { key: 'logLevel', check: FIELDS.logLevel },

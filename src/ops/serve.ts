@@ -20,6 +20,8 @@ import { startEndpoints } from './endpoints';
 import { Consolidator, type Logger } from './log';
 import { enabledPlugins, Metrics, type MetricsView } from './metrics';
 import { ConfigReloader, type ReloadOutcome } from './reload';
+import { CorefileReloader, type CorefileLoad } from './corefile-reload';
+import type { ServerPlan } from '../config/plan';
 import { upstreamObserver } from './upstream-log';
 
 export interface ServeOptions {
@@ -29,6 +31,11 @@ export interface ServeOptions {
   reloadDebounceMs?: number;
   /** process_* / nodejs_* metrics (default: when /metrics is on). */
   processMetrics?: boolean;
+  /**
+   * A Corefile's server blocks (opts.corefile): served instead of the flags' plan, and
+   * reloaded with `corefile.load` (the Corefile and its imports watched, SIGHUP, `reload`).
+   */
+  corefile?: { plan: ServerPlan; files: string[]; load(): CorefileLoad };
 }
 
 export interface Serving {
@@ -41,6 +48,8 @@ export interface Serving {
   forward: ForwardStats;
   /** Watches --config; null without one. */
   reloader: ConfigReloader | null;
+  /** Watches the Corefile and its imports; null without one. */
+  corefileReloader: CorefileReloader | null;
   /** SIGHUP: the snapshot and zone files re-read, the config file re-applied. */
   reload(): ReloadOutcome | null;
   /** True from the first shutdown() on. */
@@ -74,7 +83,7 @@ export async function startServing(opts: Options, log: Logger, serve: ServeOptio
       forwarderObserver: upstreamObserver(forward, upstreamErrors, ulog),
       reloaded: (source, ok) => metrics.sourceReloaded(source, ok),
       kubernetesObserver: metrics.kubernetesObserver(),
-    });
+    }, serve.corefile?.plan);
   } catch (e) {
     upstreamErrors.close();
     await Promise.all(ops.map((s) => s.close()));
@@ -100,6 +109,25 @@ export async function startServing(opts: Options, log: Logger, serve: ServeOptio
       })
     : null;
   reloader?.start();
+  const cf = serve.corefile;
+  const corefileReloader =
+    cf && opts.corefile
+      ? new CorefileReloader({
+          file: opts.corefile,
+          files: cf.files,
+          load: cf.load,
+          current: () => r.opts,
+          apply: (o, plan) => {
+            r.reconfigure(o, plan);
+            log.setLevel(o.logLevel);
+          },
+          log,
+          onResult: (result, restartPending) => metrics.configReloaded(result, restartPending),
+          intervalMs: opts.reloadIntervalMs,
+          debounceMs: serve.reloadDebounceMs,
+        })
+      : null;
+  corefileReloader?.start();
 
   let closing: Promise<void> | null = null;
   let endLameDuck = () => {};
@@ -110,8 +138,13 @@ export async function startServing(opts: Options, log: Logger, serve: ServeOptio
     metrics,
     forward,
     reloader,
+    corefileReloader,
     reload() {
       r.reload();
+      if (corefileReloader) {
+        const o = corefileReloader.reload();
+        return { result: o.result, changed: [], restart: [], error: o.error };
+      }
       return reloader ? reloader.reload() : null;
     },
     lameDuck: () => lameDuck,
@@ -132,6 +165,7 @@ export async function startServing(opts: Options, log: Logger, serve: ServeOptio
           };
         });
         reloader?.close();
+        corefileReloader?.close();
         await drainUpstreams(r, DRAIN_MS);
         // One more turn through the poll phase: queries that reached the socket before this
         // point are read and answered rather than dropped with the socket.
@@ -153,31 +187,32 @@ const NO_QUERIES = new QueryStats();
 /** What /metrics reads, from one process's own objects (a primary sums its workers instead). */
 function view(r: Running | null, forward: ForwardStats): MetricsView | Promise<MetricsView> {
   if (r === null) return { stats: NO_QUERIES, cache: null, panics: 0, forward: null, cluster: null, plugins: [] };
-  const c = r.cache;
+  const c = r.cacheCounts();
   const s = r.store;
+  const forwarding = r.blocks.some((b) => b.forwarder !== null);
   return {
-    stats: r.stats,
-    cache: c ? c.counts() : null,
-    panics: r.handler.panics,
-    forward: r.forwarder || forward.upstreams.size > 0 ? forward : null,
+    stats: r.totalStats(),
+    cache: c,
+    panics: r.panics(),
+    forward: forwarding || forward.upstreams.size > 0 ? forward : null,
     cluster: {
       generation: s.generation,
       synced: r.synced(),
       objects: { services: s.services.size, endpointsets: s.endpointSets.size, pods: s.pods.size, namespaces: s.namespaces.size },
     },
-    plugins: enabledPlugins(r.opts, { forwarder: r.forwarder !== null, cache: c !== null }),
+    plugins: enabledPlugins(r.opts, { forwarder: forwarding, cache: c !== null }),
   };
 }
 
 /** Waits (at most maxMs) until no upstream query is in flight, so its answer can still be sent. */
 async function drainUpstreams(r: Running, maxMs: number): Promise<void> {
   const until = performance.now() + maxMs;
-  while (r.forwarder && r.forwarder.inFlight > 0 && performance.now() < until) await new Promise((d) => setTimeout(d, 10));
+  while (r.inFlight() > 0 && performance.now() < until) await new Promise((d) => setTimeout(d, 10));
 }
 
 /** `clusterdns serve`: serve until SIGTERM/SIGINT (lame duck, exit 0); SIGHUP reloads. */
-export async function runServe(opts: Options, log: Logger, flags: Record<string, unknown>): Promise<void> {
-  const s = await startServing(opts, log, { flags: flagsToOptions(flags) });
+export async function runServe(opts: Options, log: Logger, flags: Record<string, unknown>, corefile?: ServeOptions['corefile']): Promise<void> {
+  const s = await startServing(opts, log, { flags: flagsToOptions(flags), corefile });
   const addrs = opts.listen.map((a, i) => `${a.host}:${s.running.ports[i]}`);
   log.info('clusterdns serving', {
     listen: addrs,
@@ -196,6 +231,13 @@ export async function runServe(opts: Options, log: Logger, flags: Record<string,
     log.info('SIGHUP: reloading');
     s.reload();
   });
+  // CoreDNS reloads its Corefile on SIGUSR1.
+  if (corefile) {
+    process.on('SIGUSR1', () => {
+      log.info('SIGUSR1: reloading the Corefile');
+      s.reload();
+    });
+  }
   // process.on, not once: a second signal ends the lame duck early instead of killing the
   // process with the default action (exit 143 without closing anything).
   const stop = (signal: string) => {

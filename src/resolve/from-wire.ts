@@ -52,9 +52,16 @@ const RDATA = new Map<number, Rd>([
  * @param questionEnd where the question ends in `msg` (equal to the client's: the forwarder
  *   checked the question matches).
  * @param maxTtl TTLs above it are lowered in the stored copy, so what is served is capped too.
+ * @param denialMinTtl, denialMaxTtl the bounds for a negative answer (NXDOMAIN, NODATA: known
+ *   from the header), when the cache keeps them apart (resolve/cache.ts); default the same.
  */
-export function answerFromWire(msg: Buffer, questionEnd: number, minTtl: number, maxTtl: number): WireAnswer | null {
+export function answerFromWire(msg: Buffer, questionEnd: number, minTtl: number, maxTtl: number, denialMinTtl = minTtl, denialMaxTtl = maxTtl): WireAnswer | null {
   if (msg.length < HEADER_LEN) return null;
+  const rcode = msg.readUInt16BE(2) & 0xf;
+  if (rcode === RCODE.NXDOMAIN || (rcode === RCODE.NOERROR && msg.readUInt16BE(6) === 0)) {
+    minTtl = denialMinTtl;
+    maxTtl = denialMaxTtl;
+  }
   const compressed = compress(msg, questionEnd, minTtl, maxTtl);
   if (compressed !== undefined) return compressed;
   return keepLayout(msg, questionEnd, minTtl, maxTtl);

@@ -14,6 +14,8 @@ import { answerFromWire } from './from-wire';
 import { ANY_CHANGE, LocalAnswers } from './local';
 import type { TouchListener } from '../cluster/deps';
 import type { Autopath, AutopathChain } from './autopath';
+import type { StorePolicy } from './cache-plan';
+import type { AnswerLinks, Peer } from './answer-links';
 
 /** Where an answer came from; the metrics `plugin` label (SPEC §5). */
 export const enum Source {
@@ -55,6 +57,18 @@ export interface ResolverParts {
   zones: StaticZones | null;
   forwarder: ForwardPath | null;
   cache: AnswerCache | null;
+  /** Which names the forwarder takes (`forward FROM`, `except`); null: every name. */
+  forwards?: ((name: string) => boolean) | null;
+  /** The chain of the block that serves a name on the same address (chased CNAME targets). */
+  blockFor?: (name: string) => Resolver | null;
+  /** Which answers the cache may keep (`cache ZONES`, `disable`); null: all. */
+  storable?: StorePolicy;
+  /** any, template, hosts (CoreDNS order): asked before the cluster zone; null = none. */
+  answerLinks?: AnswerLinks | null;
+  /** whoami: asked when nothing before it answered and nothing is forwarded; null = none. */
+  lastLinks?: AnswerLinks | null;
+  /** `loadbalance`: rotate the A/AAAA records of each NOERROR response (dns/encoded.ts). */
+  loadbalance?: boolean;
   /** Issue 12: server-side search path completion; null = off. */
   autopath?: Autopath | null;
   /** Moves whenever the cluster view or a static zone changes. */
@@ -81,14 +95,20 @@ export class Resolver implements AutopathChain {
   private readonly local: LocalAnswers;
   private readonly inflight = new Map<string, Promise<CacheEntry | null>>();
   private readonly now: () => number;
+  /** `loadbalance`, fixed for the chain's life (STYLE rule 9). */
+  private readonly lb: boolean;
   private readonly epoch: () => number;
   private readonly unwatch: (() => void) | null;
 
   constructor(private readonly parts: ResolverParts) {
     this.local = new LocalAnswers(parts.maxLocalAnswers ?? 100_000);
     this.now = parts.now ?? Date.now;
+    this.lb = parts.loadbalance === true;
     const byTag = parts.localEpoch !== undefined && (parts.cluster === null || parts.cluster.onTouched !== undefined);
-    this.epoch = byTag ? parts.localEpoch! : parts.generation;
+    const base = byTag ? parts.localEpoch! : parts.generation;
+    // Memoised plugin answers die when a plugin's data changes (a hosts file re-read).
+    const links = parts.answerLinks;
+    this.epoch = links ? () => base() + 65536 * links.version() : base;
     this.unwatch = byTag && parts.cluster ? parts.cluster.onTouched!((t) => this.local.invalidate(t)) : null;
   }
 
@@ -99,15 +119,35 @@ export class Resolver implements AutopathChain {
 
   /** This resolver was swapped out (config reload): stop following the view, drop the memo. */
   close(): void {
+    this.parts.answerLinks?.close();
     this.unwatch?.();
     this.local.clear();
+  }
+
+  /** Set by the composition root once every block of the address is built. */
+  setBlockFor(fn: (name: string) => Resolver | null): void {
+    this.parts.blockFor = fn;
+  }
+
+  /**
+   * The cached or forwarded answer for a name no local zone of this block holds (a chased
+   * CNAME target). Rejects when there is no forwarder for it or the upstreams fail.
+   */
+  externalEntry(target: string, qtype: number, gen: number): Promise<CacheEntry> {
+    // The same key a client's own query for the target has: one cache for both.
+    const key = cacheKey(target, qtype);
+    const hit = this.parts.cache?.peek(key);
+    const fresh = hit !== undefined && this.now() < hit.expiresAt && (hit.generation === 0 || hit.generation === gen);
+    if (fresh) return Promise.resolve(hit);
+    if (this.parts.forwarder === null || (this.parts.forwards && !this.parts.forwards(target))) return Promise.reject(new Error(`no forwarder in this block for ${target}`));
+    return this.forwardEntry(queryFor(target, qtype), key, target, qtype, 12 + nameLen(target) + 4);
   }
 
   /**
    * The response to a parsed query. Synchronous for everything answered here; a promise only
    * when an upstream must be asked. `maxSize`: the client's UDP limit, or 65535 over TCP.
    */
-  resolve(msg: Buffer, q: ParsedQuery, maxSize: number): Buffer | Promise<Buffer> {
+  resolve(msg: Buffer, q: ParsedQuery, maxSize: number, peer?: Peer): Buffer | Promise<Buffer> {
     // SPEC §3: class other than IN, and zone transfers, are refused.
     if (q.qclass !== CLASS_IN || q.qtype === TYPE.AXFR || q.qtype === TYPE.IXFR) {
       this.source = Source.ERROR;
@@ -117,7 +157,7 @@ export class Resolver implements AutopathChain {
     const hit = this.local.get(q.key, epoch);
     if (hit !== undefined) {
       this.source = Source.CACHE;
-      return buildResponse(msg, q, hit, maxSize);
+      return buildResponse(msg, q, hit, maxSize, 0, this.lb);
     }
     const gen = this.parts.generation();
     const cache = this.parts.cache;
@@ -129,9 +169,27 @@ export class Resolver implements AutopathChain {
         cache.hits++;
         this.source = Source.CACHE;
         this.maybePrefetch(msg, q, e, now);
-        return buildResponse(msg, q, e.answer, maxSize, Math.floor((now - e.storedAt) / 1000));
+        return buildResponse(msg, q, e.answer, maxSize, Math.floor((now - e.storedAt) / 1000), this.lb);
+      }
+      // serve_stale immediate (RFC 8767 §5): the expired answer now, a refresh behind it.
+      if (e !== undefined && cache.staleImmediate && cache.staleUsable(e, now) && this.parts.forwarder !== null) {
+        cache.hits++;
+        cache.servedStale++;
+        this.source = Source.CACHE;
+        if (!this.inflight.has(q.key)) this.forwardEntry(Buffer.from(msg), q.key, q.name, q.qtype, q.questionEnd).catch(() => undefined);
+        return buildResponse(msg, q, withTtl(e.answer, STALE_TTL), maxSize, 0, this.lb);
       }
       cache.misses++;
+    }
+    const links = this.parts.answerLinks;
+    if (links) {
+      // maxSize is 65535 only over TCP (server/handler.ts).
+      const a = links.answer(q, peer, maxSize === 65535);
+      if (a !== null) {
+        this.source = Source.FILE;
+        if (a.memoizable) return this.localAnswer(msg, q, a.set, epoch, maxSize, []);
+        return buildResponse(msg, q, encodeAnswer(q.name, a.set), maxSize, 0, this.lb);
+      }
     }
     if (q.plainName) {
       const cluster = this.parts.cluster?.answer(q.name, q.qtype) ?? null;
@@ -153,7 +211,12 @@ export class Resolver implements AutopathChain {
         return this.localAnswer(msg, q, zone.lookup(q.name, q.qtype), epoch, maxSize);
       }
     }
-    if (this.parts.forwarder === null) {
+    if (this.parts.forwarder === null || (this.parts.forwards && !this.parts.forwards(q.name))) {
+      const last = this.parts.lastLinks?.answer(q, peer, maxSize === 65535) ?? null;
+      if (last !== null) {
+        this.source = Source.FILE;
+        return buildResponse(msg, q, encodeAnswer(q.name, last.set), maxSize, 0, this.lb);
+      }
       this.source = Source.ERROR;
       return buildResponse(msg, q, REFUSED, maxSize);
     }
@@ -161,11 +224,11 @@ export class Resolver implements AutopathChain {
     const shape = copyShape(q);
     const passedOn = this.parts.cluster?.claims(q.name) ? gen : 0;
     return this.forwardEntry(msg, q.key, q.name, q.qtype, shape.questionEnd, passedOn).then(
-      (e) => buildResponse(msg, shape, e.answer, maxSize, Math.floor((this.now() - e.storedAt) / 1000)),
+      (e) => buildResponse(msg, shape, e.answer, maxSize, Math.floor((this.now() - e.storedAt) / 1000), this.lb),
       (err: { code?: string; stale?: CacheEntry }) => {
         if (err.stale) {
           this.parts.cache!.servedStale++;
-          return buildResponse(msg, shape, withTtl(err.stale.answer, STALE_TTL), maxSize);
+          return buildResponse(msg, shape, withTtl(err.stale.answer, STALE_TTL), maxSize, 0, this.lb);
         }
         return buildResponse(msg, shape, err.code === 'CDNS_UPSTREAM_OVERLOADED' ? REFUSED : SERVFAIL, maxSize);
       },
@@ -182,7 +245,7 @@ export class Resolver implements AutopathChain {
   private localAnswer(msg: Buffer, q: ParsedQuery, set: AnswerSet, epoch: number, maxSize: number, deps?: readonly string[]): Buffer {
     const enc = encodeAnswer(q.name, set);
     this.local.set(q.key, epoch, enc, deps);
-    return buildResponse(msg, q, enc, maxSize);
+    return buildResponse(msg, q, enc, maxSize, 0, this.lb);
   }
 
   /**
@@ -194,7 +257,7 @@ export class Resolver implements AutopathChain {
     let p = fw.shareable === undefined || fw.shareable(name) ? this.inflight.get(key) : undefined;
     if (p === undefined) {
       p = fw.resolve(msg, name, qtype).then(
-        (reply) => this.storeForwarded(key, reply, questionEnd, generation),
+        (reply) => this.storeForwarded(key, name, reply, questionEnd, generation),
         (err: { code?: string }) => {
           const stale = this.staleEntry(key);
           throw stale ? { code: err.code, stale } : err;
@@ -215,15 +278,16 @@ export class Resolver implements AutopathChain {
    *   names a local zone passed on (reverse names under the catch-all): a Service taking that
    *   address later must not stay hidden behind the cached upstream answer.
    */
-  private storeForwarded(key: string, reply: Buffer, questionEnd: number, generation: number): CacheEntry | null {
+  private storeForwarded(key: string, name: string, reply: Buffer, questionEnd: number, generation: number): CacheEntry | null {
     const cache = this.parts.cache;
-    const w = answerFromWire(reply, questionEnd, cache?.opts.minTtl ?? 0, cache?.opts.maxTtl ?? 0x7fffffff);
+    const w = cache ? answerFromWire(reply, questionEnd, cache.successMin, cache.successMax, cache.denialMin, cache.denialMax) : answerFromWire(reply, questionEnd, 0, 0x7fffffff);
     if (w === null) return null;
     const now = this.now();
     const entry: CacheEntry = { answer: w.answer, generation, storedAt: now, expiresAt: now, hits: 0, ttl: 0 };
     if (cache && w.cacheTtl >= 0) {
       // SERVFAIL and negative answers without an SOA are not cached (RFC 2308 §5).
       if (w.answer.rcode === RCODE.SERVFAIL) return entry;
+      if (this.parts.storable && !this.parts.storable(name, w.negative)) return entry;
       return cache.store(key, w.answer, generation, cache.clampTtl(w.cacheTtl, w.negative), now);
     }
     return entry;
@@ -231,20 +295,16 @@ export class Resolver implements AutopathChain {
 
   private staleEntry(key: string): CacheEntry | undefined {
     const cache = this.parts.cache;
-    if (!cache || cache.opts.serveStaleSeconds <= 0) return undefined;
+    if (!cache || cache.staleMs <= 0) return undefined;
     const e = cache.peek(key);
-    if (e === undefined || e.generation !== 0) return undefined;
-    return this.now() < e.expiresAt + cache.opts.serveStaleSeconds * 1000 ? e : undefined;
+    return e !== undefined && cache.staleUsable(e, this.now()) ? e : undefined;
   }
 
   /** Refresh a popular entry before it expires (issue 4: prefetch), in the background. */
   private maybePrefetch(msg: Buffer, q: ParsedQuery, e: CacheEntry, now: number): void {
-    const cache = this.parts.cache!;
-    const min = cache.opts.prefetchHits;
-    if (min <= 0 || e.generation !== 0 || e.hits < min || this.parts.forwarder === null) return;
-    if (e.expiresAt - now > e.ttl * 100) return; // more than 10% of the TTL left
+    // resolve/cache.ts prefetchDue: AMOUNT hits within DURATION, under PERCENTAGE % of the TTL left.
+    if (this.parts.forwarder === null || !this.parts.cache!.prefetchDue(e, now)) return;
     if (this.inflight.has(q.key)) return;
-    e.hits = 0;
     this.forwardEntry(Buffer.from(msg), q.key, q.name, q.qtype, q.questionEnd).catch(() => undefined);
   }
 
@@ -281,11 +341,9 @@ export class Resolver implements AutopathChain {
       }
       external = true;
       try {
-        // The same key a client's own query for the target has: one cache for both.
-        const key = cacheKey(target, qtype);
-        const hit = this.parts.cache?.peek(key);
-        const fresh = hit !== undefined && this.now() < hit.expiresAt && (hit.generation === 0 || hit.generation === gen);
-        const e = fresh ? hit : await this.forwardEntry(queryFor(target, qtype), key, target, qtype, 12 + nameLen(target) + 4);
+        // The target is asked as a client's query for it would be: through the block that
+        // serves it on this address (CoreDNS's upstream lookup re-enters the server).
+        const e = await (this.parts.blockFor?.(target) ?? this).externalEntry(target, qtype, gen);
         const decoded = dnsPacket.decode(buildResponse(queryFor(target, qtype), { questionEnd: 12 + nameLen(target) + 4, edns: false, opcode: 0, flags: 0 }, e.answer, 65535));
         answers.push(...(decoded.answers ?? []).map(toRecord));
         authority = (decoded.authorities ?? []).map(toRecord);
@@ -300,10 +358,10 @@ export class Resolver implements AutopathChain {
     const set: AnswerSet = { rcode, authoritative: true, answers, authority, additional: [] };
     const enc = encodeAnswer(qname, set);
     if (!external) this.local.set(key, epoch, enc, deps);
-    else if (this.parts.cache && rcode !== RCODE.SERVFAIL && ttl > 0) {
+    else if (this.parts.cache && rcode !== RCODE.SERVFAIL && ttl > 0 && (!this.parts.storable || this.parts.storable(qname, rcode !== RCODE.NOERROR || answers.length === 0))) {
       this.parts.cache.store(key, enc, gen, Math.min(ttl, first.answers[0]?.ttl ?? ttl), this.now());
     }
-    return buildResponse(msg, shape, enc, maxSize);
+    return buildResponse(msg, shape, enc, maxSize, 0, this.lb);
   }
 }
 

@@ -89,6 +89,33 @@ export function nativeUdpUnavailableReason(): string | null {
   return unavailable;
 }
 
+/**
+ * The client of the datagram in one arena slot, decoded only when a link reads it (whoami, a
+ * template reading .Remote): the slot holds the kernel's sockaddr_in / sockaddr_in6 (Linux
+ * layout: family in host order, then the port in network order, then the address).
+ */
+class ArenaPeer {
+  /** Byte offset of the current slot in `addrs`. */
+  at = 0;
+  constructor(private readonly addrs: Uint8Array) {}
+
+  get address(): string {
+    const a = this.addrs;
+    const at = this.at;
+    const family = a[at] | (a[at + 1] << 8);
+    if (family === 2) return `${a[at + 4]}.${a[at + 5]}.${a[at + 6]}.${a[at + 7]}`;
+    if (family !== 10) return '';
+    const groups: string[] = [];
+    for (let i = 0; i < 8; i++) groups.push(((a[at + 8 + 2 * i] << 8) | a[at + 9 + 2 * i]).toString(16));
+    // Not the shortest form (no :: compression): a valid address whoami's family check reads.
+    return groups.join(':');
+  }
+
+  get port(): number {
+    return (this.addrs[this.at + 2] << 8) | this.addrs[this.at + 3];
+  }
+}
+
 export class FastUdpListener {
   private handle: NativeHandle | null = null;
   private closed = false;
@@ -105,6 +132,7 @@ export class FastUdpListener {
   private readonly replyCount: Int32Array;
   private readonly counterValues: Float64Array;
   private readonly opts: OpenOptions;
+  private readonly peer: ArenaPeer;
 
   /**
    * Same arguments as UdpListener, plus whether to join the port's SO_REUSEPORT group: by
@@ -132,6 +160,7 @@ export class FastUdpListener {
     this.recv = new Uint8Array(recv);
     this.send = new Uint8Array(send);
     this.addrs = new Uint8Array(addrs);
+    this.peer = new ArenaPeer(this.addrs);
     this.lens = new Int32Array(meta, 0, BATCH);
     this.replySrc = new Int32Array(meta, BATCH * 4, BATCH);
     this.replyLen = new Int32Array(meta, 2 * BATCH * 4, BATCH);
@@ -210,7 +239,8 @@ export class FastUdpListener {
       msg.set(recv.subarray(off, off + len));
       let out: Buffer | Promise<Buffer> | null;
       try {
-        out = handler.handle(msg, PROTO_UDP, family, started);
+        this.peer.at = i * this.addrSlot;
+        out = handler.handle(msg, PROTO_UDP, family, started, this.peer);
       } catch (e) {
         // QueryHandler turns throws into SERVFAIL; this only guards the batch (STYLE rule 12).
         this.onError(e as Error);

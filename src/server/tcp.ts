@@ -71,7 +71,7 @@ export class TcpListener {
         // Each frame gets its own copy: `pending` is reused and async answers outlive this tick.
         const msg = Buffer.from(pending.subarray(2, 2 + len));
         pending = pending.subarray(2 + len);
-        const out = this.handler.handle(msg, PROTO_TCP, family, performance.now());
+        const out = this.handler.handle(msg, PROTO_TCP, family, performance.now(), sock);
         if (out === null) {
           // Not a query at all (shorter than a header, or a response): the stream is broken.
           sock.destroy();

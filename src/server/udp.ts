@@ -25,7 +25,7 @@ export class UdpListener {
     this.socket = socket;
     const family = ipv6 ? 1 : 0;
     socket.on('message', (msg, rinfo) => {
-      const out = this.handler.handle(msg, PROTO_UDP, family, performance.now());
+      const out = this.handler.handle(msg, PROTO_UDP, family, performance.now(), rinfo);
       if (out === null) return;
       if (!(out instanceof Promise)) socket.send(out, rinfo.port, rinfo.address);
       else out.then((b) => { if (!this.closed) socket.send(b, rinfo.port, rinfo.address); });

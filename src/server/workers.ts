@@ -227,10 +227,10 @@ export async function runWorker(opts: Options, log: Logger): Promise<void> {
     } else if (m.t === 'stats?') {
       const r = running;
       const report: WorkerReport = {
-        stats: r ? r.stats.snapshot() : new QueryStats().snapshot(),
+        stats: r ? r.totalStats().snapshot() : new QueryStats().snapshot(),
         forward: forward.snapshot(),
-        cache: r?.cache?.counts() ?? null,
-        panics: r?.handler.panics ?? 0,
+        cache: r?.cacheCounts() ?? null,
+        panics: r?.panics() ?? 0,
       };
       process.send!({ t: 'stats', id: m.id, report } satisfies ToPrimary);
     } else if (m.t === 'reconfigure') {

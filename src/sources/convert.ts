@@ -2,8 +2,8 @@
 // fields: the snapshot loader and the API watcher both call convertObject, so a field is
 // interpreted the same way whichever source it came from. Everything not listed in
 // cluster/types.ts is dropped here.
+import { RowsBuilder } from '../cluster/endpoint-set';
 import type {
-  EndpointRecord,
   EndpointSetRecord,
   NamespaceRecord,
   PodRecord,
@@ -70,13 +70,42 @@ function dnsLabel(v: unknown, field: string): string {
   return s;
 }
 
+// Dotted-quad IPv4 already in canonical form (no leading zeros): nearly every address an API
+// server sends; taken as it is, without the parse and re-format of normalizeIP.
+const CANONICAL_V4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
 function ip(v: unknown, field: string, family?: 4 | 6): string {
   const s = str(v, field);
+  if (family !== 6 && CANONICAL_V4.test(s)) return s;
   const f = ipFamily(s);
   if (f === 0 || (family && f !== family)) {
     throw new FieldError(field, family ? `an IPv${family} address` : 'an IP address', v);
   }
   return normalizeIP(s);
+}
+
+// Values that repeat across objects (namespaces, port names and protocols, StatefulSet
+// hostnames, whole port lists such as [http/tcp/80]) are kept once and shared by every record
+// holding them (issue 13). The table is bounded: when full it starts again, which only loses
+// sharing, never a value.
+const shared = new Map<string, unknown>();
+const SHARED_MAX = 20_000;
+
+function share<T>(key: string, value: T): T {
+  const had = shared.get(key);
+  if (had !== undefined) return had as T;
+  if (shared.size >= SHARED_MAX) shared.clear();
+  shared.set(key, value);
+  return value;
+}
+
+const intern = (s: string): string => share(s, s);
+
+/** A port list shared with every other record listing the same ports in the same order. */
+function portList(ports: PortRecord[]): PortRecord[] {
+  let key = '\0';
+  for (const p of ports) key += `${p.name}/${p.protocol}/${p.port},`;
+  return share(key, ports);
 }
 
 function port(p: unknown, field: string, allowMissing: boolean): PortRecord | null {
@@ -87,14 +116,14 @@ function port(p: unknown, field: string, allowMissing: boolean): PortRecord | nu
   }
   const proto = str(o.protocol, `${field}.protocol`, 'TCP');
   if (!/^(TCP|UDP|SCTP)$/i.test(proto)) throw new FieldError(`${field}.protocol`, 'TCP, UDP or SCTP', proto);
-  return { name: str(o.name, `${field}.name`, ''), protocol: proto.toLowerCase(), port: o.port as number };
+  return { name: intern(str(o.name, `${field}.name`, '')), protocol: intern(proto.toLowerCase()), port: o.port as number };
 }
 
 function meta(o: Obj, namespaced: boolean): { name: string; namespace: string; labels: Obj; annotations: Obj } {
   const m = obj(o.metadata, 'metadata');
   return {
     name: str(m.name, 'metadata.name'),
-    namespace: namespaced ? dnsLabel(m.namespace ?? 'default', 'metadata.namespace') : '',
+    namespace: namespaced ? intern(dnsLabel(m.namespace ?? 'default', 'metadata.namespace')) : '',
     labels: obj(m.labels, 'metadata.labels', true),
     annotations: obj(m.annotations, 'metadata.annotations', true),
   };
@@ -110,23 +139,38 @@ function service(o: Obj): ServiceRecord {
   }
   const ports: PortRecord[] = [];
   list(spec.ports, 'spec.ports').forEach((p, i) => ports.push(port(p, `spec.ports[${i}]`, false)!));
-  const base: Omit<ServiceRecord, 'kind' | 'clusterIPs' | 'externalName'> = {
-    namespace: m.namespace, name: m.name, ports, publishNotReadyAddresses: spec.publishNotReadyAddresses === true,
+  // One object literal with every field in one order: records built by spreading a base
+  // object came out in V8's slow dictionary mode, several times the size (issue 13).
+  const rec: ServiceRecord = {
+    namespace: m.namespace,
+    name: m.name,
+    kind: 'ClusterIP',
+    clusterIPs: NO_IPS,
+    externalName: '',
+    ports: portList(ports),
+    publishNotReadyAddresses: spec.publishNotReadyAddresses === true,
   };
-  external(o, spec, base);
+  external(o, spec, rec);
   if (type === 'ExternalName') {
     const target = str(spec.externalName, 'spec.externalName').replace(/\.$/, '').toLowerCase();
     if (!target) throw new FieldError('spec.externalName', 'a DNS name', spec.externalName);
-    return { ...base, kind: 'ExternalName', clusterIPs: [], externalName: target };
+    rec.kind = 'ExternalName';
+    rec.externalName = target;
+    return rec;
   }
   const single = spec.clusterIP;
-  if (single === 'None') return { ...base, kind: 'Headless', clusterIPs: [], externalName: '' };
   // Dual-stack: spec.clusterIPs carries every family; spec.clusterIP is its first entry.
-  const raw = spec.clusterIPs !== undefined ? list(spec.clusterIPs, 'spec.clusterIPs') : single === undefined || single === '' ? [] : [single];
-  if (raw[0] === 'None') return { ...base, kind: 'Headless', clusterIPs: [], externalName: '' };
-  const clusterIPs = raw.map((v, i) => ip(v, spec.clusterIPs !== undefined ? `spec.clusterIPs[${i}]` : 'spec.clusterIP'));
-  return { ...base, kind: 'ClusterIP', clusterIPs, externalName: '' };
+  const raw = single === 'None' ? ['None'] : spec.clusterIPs !== undefined ? list(spec.clusterIPs, 'spec.clusterIPs') : single === undefined || single === '' ? [] : [single];
+  if (raw[0] === 'None') {
+    rec.kind = 'Headless';
+    return rec;
+  }
+  rec.clusterIPs = raw.map((v, i) => ip(v, spec.clusterIPs !== undefined ? `spec.clusterIPs[${i}]` : 'spec.clusterIP'));
+  return rec;
 }
+
+/** The one empty address list every headless and ExternalName Service shares. */
+const NO_IPS = Object.freeze([]) as unknown as string[];
 
 /**
  * The addresses k8s_external serves: spec.externalIPs, then the load balancer's ingress IPs and
@@ -173,30 +217,31 @@ function endpointSlice(o: Obj): EndpointSetRecord | null {
   if (addressType === 'FQDN') return null; // deprecated and never served by cluster DNS
   if (addressType !== 'IPv4' && addressType !== 'IPv6') throw new FieldError('addressType', 'IPv4, IPv6 or FQDN', addressType);
   const family = addressType === 'IPv4' ? 4 : 6;
-  const endpoints: EndpointRecord[] = list(o.endpoints, 'endpoints').map((e, i) => {
+  const rows = new RowsBuilder();
+  list(o.endpoints, 'endpoints').forEach((e, i) => {
     const f = `endpoints[${i}]`;
     const eo = obj(e, f);
     const cond = obj(eo.conditions, `${f}.conditions`, true);
     // discovery.k8s.io/v1: a nil ready condition means ready (SPEC §2, Readiness).
     const ready = cond.ready === undefined || cond.ready === null ? true : cond.ready === true;
-    return {
-      addresses: list(eo.addresses, `${f}.addresses`).map((a, j) => ip(a, `${f}.addresses[${j}]`, family)),
+    rows.add(
+      list(eo.addresses, `${f}.addresses`).map((a, j) => ip(a, `${f}.addresses[${j}]`, family)),
       ready,
-      hostname: eo.hostname === undefined || eo.hostname === null ? '' : dnsLabel(eo.hostname, `${f}.hostname`),
-      podName: podRef(eo.targetRef, `${f}.targetRef`),
-    };
+      eo.hostname === undefined || eo.hostname === null ? '' : intern(dnsLabel(eo.hostname, `${f}.hostname`)),
+      podRef(eo.targetRef, `${f}.targetRef`),
+    );
   });
   const ports: PortRecord[] = [];
   list(o.ports, 'ports').forEach((p, i) => {
     const r = port(p, `ports[${i}]`, true);
     if (r) ports.push(r);
   });
-  return { source: 'slice', namespace: m.namespace, name: m.name, service, ports, endpoints, triggerTime: triggerTime(m.annotations) };
+  return setRecord('slice', m.namespace, m.name, service, portList(ports), rows, triggerTime(m.annotations));
 }
 
 function endpoints(o: Obj): EndpointSetRecord {
   const m = meta(o, true);
-  const eps: EndpointRecord[] = [];
+  const rows = new RowsBuilder();
   const ports: PortRecord[] = [];
   const seenPort = new Set<string>();
   list(o.subsets, 'subsets').forEach((s, i) => {
@@ -205,12 +250,12 @@ function endpoints(o: Obj): EndpointSetRecord {
       list(so[key], `subsets[${i}].${key}`).forEach((a, j) => {
         const f = `subsets[${i}].${key}[${j}]`;
         const ao = obj(a, f);
-        eps.push({
-          addresses: [ip(ao.ip, `${f}.ip`)],
+        rows.add(
+          [ip(ao.ip, `${f}.ip`)],
           ready,
-          hostname: ao.hostname === undefined || ao.hostname === null || ao.hostname === '' ? '' : dnsLabel(ao.hostname, `${f}.hostname`),
-          podName: podRef(ao.targetRef, `${f}.targetRef`),
-        });
+          ao.hostname === undefined || ao.hostname === null || ao.hostname === '' ? '' : intern(dnsLabel(ao.hostname, `${f}.hostname`)),
+          podRef(ao.targetRef, `${f}.targetRef`),
+        );
       });
     take('addresses', true);
     take('notReadyAddresses', false);
@@ -221,7 +266,13 @@ function endpoints(o: Obj): EndpointSetRecord {
       if (!seenPort.has(key)) { seenPort.add(key); ports.push(r); }
     });
   });
-  return { source: 'endpoints', namespace: m.namespace, name: m.name, service: m.name, ports, endpoints: eps, triggerTime: triggerTime(m.annotations) };
+  return setRecord('endpoints', m.namespace, m.name, m.name, portList(ports), rows, triggerTime(m.annotations));
+}
+
+/** The record as one literal with its fields in one order (one hidden class, fast properties). */
+function setRecord(source: 'slice' | 'endpoints', namespace: string, name: string, service: string, ports: PortRecord[], rows: RowsBuilder, trigger: number): EndpointSetRecord {
+  const c = rows.columns();
+  return { source, namespace, name, service, ports, addresses: c.addresses, notReady: c.notReady, hostnames: c.hostnames, podNames: c.podNames, triggerTime: trigger };
 }
 
 function pod(o: Obj): PodRecord {

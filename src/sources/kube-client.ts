@@ -1,13 +1,17 @@
-// Where the API server is and how to authenticate to it: @kubernetes/client-node's KubeConfig,
-// chosen in the order DESIGN §3 gives for --kubeconfig (in-cluster service account, else
-// $KUBECONFIG, else ~/.kube/config). Only the KubeConfig is used from client-node; the list and
-// watch requests are our own (kube-http.ts, README "Why not makeInformer").
+// Where the API server is and how to authenticate to it, chosen in the order DESIGN §3 gives
+// for --kubeconfig (in-cluster service account, else $KUBECONFIG, else ~/.kube/config). The
+// service account and plain token/certificate kubeconfigs are read by kube-access.ts; anything
+// else (exec plugins, auth providers...) by @kubernetes/client-node's KubeConfig, loaded only
+// then (+62 MB RSS, issue 13). The list and watch requests are our own (kube-http.ts, README
+// "Why not makeInformer").
 import type * as K8s from '@kubernetes/client-node';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
+import { AccessError, fileAccess, inClusterAccess, type ApiAccess } from './kube-access';
 
-export type KubeConfig = K8s.KubeConfig;
+/** What the requests need: client-node's KubeConfig or kube-access.ts's reader. */
+export type KubeConfig = ApiAccess;
 
 /** The kubeconfig could not be loaded or names no usable cluster. */
 export class KubeConfigError extends Error {
@@ -45,6 +49,19 @@ function inCluster(): boolean {
  * client-node's last resort, an unauthenticated http://localhost:8080.
  */
 export function loadKubeConfig(kubeconfig: string | null, context: string | null): KubeConfig {
+  // Without client-node where a file read is all it takes.
+  const envFile = process.env.KUBECONFIG || null;
+  if (kubeconfig === null && context === null && inCluster()) return inClusterAccess();
+  const simpleFile = kubeconfig ?? (inCluster() ? null : envFile && !envFile.includes(delimiter) ? envFile : envFile === null && existsSync(join(homedir(), '.kube', 'config')) ? join(homedir(), '.kube', 'config') : null);
+  if (simpleFile !== null) {
+    try {
+      const access = fileAccess(simpleFile, context);
+      if (access !== null) return access;
+    } catch (err) {
+      if (err instanceof AccessError) throw new KubeConfigError(simpleFile, err.message);
+      throw new KubeConfigError(simpleFile, `cannot load: ${(err as Error).message}`);
+    }
+  }
   const kc = new (clientNode().KubeConfig)();
   let file: string | null = kubeconfig;
   try {
@@ -72,7 +89,7 @@ export function loadKubeConfig(kubeconfig: string | null, context: string | null
 }
 
 /** Applies --context and checks that a cluster with a server URL is selected. */
-export function selectContext(kc: KubeConfig, file: string | null, context: string | null): KubeConfig {
+export function selectContext(kc: K8s.KubeConfig, file: string | null, context: string | null): K8s.KubeConfig {
   if (context !== null) {
     if (!kc.getContextObject(context)) {
       const known = kc.getContexts().map((c) => c.name).join(', ') || 'none';

@@ -5,7 +5,8 @@
 import { performance } from 'node:perf_hooks';
 import type { ClusterSink, EndpointSetRecord, ObjectKind, ServiceRecord } from '../cluster/types';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './kube-backoff';
-import { loadKubeConfig, selectContext, type KubeConfig } from './kube-client';
+import type { KubeConfig as K8sKubeConfig } from '@kubernetes/client-node';
+import { loadKubeConfig, selectContext } from './kube-client';
 import { Reflector, type LogFn, type ReflectorHost, type SlimRecord } from './kube-reflector';
 import { RESOURCES, type ResourceName } from './kube-resources';
 
@@ -31,7 +32,7 @@ export interface KubernetesSourceOptions {
   log: LogFn;
   observer?: KubernetesObserver;
   /** Use this KubeConfig (tests, tools) instead of loading one; `context` still applies. */
-  kubeConfig?: KubeConfig;
+  kubeConfig?: K8sKubeConfig;
   /** Retry delays; default 800 ms doubling to 30 s. Tests use a small base. */
   backoff?: BackoffOptions;
   /** `limit` per list page (default 500); 0 lists in one response. */

@@ -2,6 +2,7 @@
 // (multi-document, `List` kinds) fed into the same ClusterSink the API watcher feeds. It
 // reloads on change; a broken file is reported precisely (file, document, object, field) and
 // the last good view keeps serving (DESIGN §2, "errors are values at the edges").
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 // js-yaml, not the `yaml` package the config file uses: for a 150,000-endpoint snapshot it
@@ -9,7 +10,19 @@ import path from 'node:path';
 // (bench/README.md, measured on this project's machine). Documents are converted one at a
 // time in its callback, so no raw object outlives its own conversion.
 import { loadAll, YAMLException } from 'js-yaml';
-import type { ClusterObjects, ClusterSink } from '../cluster/types';
+import { sameRecord } from '../cluster/store';
+import {
+  recordKey,
+  type ClusterObjects,
+  type ClusterSink,
+  type EndpointSetRecord,
+  type KindRecords,
+  type NamespaceRecord,
+  type ObjectKind,
+  type PodRecord,
+  type ServiceRecord,
+} from '../cluster/types';
+import { JsonListSyntaxError, scanJsonList, type JsonListResult } from './json-list';
 import { convertObject, FieldError } from './convert';
 
 export class SnapshotError extends Error {
@@ -41,11 +54,19 @@ export function snapshotFiles(p: string): string[] {
     .map((f) => path.join(p, f));
 }
 
+/**
+ * The record already held for a key, if any: a reload hands over that very object when the
+ * new one is the same (sameRecord), so an unchanged view is never built twice (issue 13).
+ */
+export type Reuse = (kind: ObjectKind, key: string) => KindRecords[ObjectKind] | undefined;
+
 /** Every error of one load, each with its place; thrown as one SnapshotError. */
-export function loadSnapshot(p: string): ClusterObjects {
+export function loadSnapshot(p: string, reuse?: Reuse): ClusterObjects {
   const out: ClusterObjects = { services: [], endpointSets: [], pods: [], namespaces: [] };
   const errors: string[] = [];
   for (const file of snapshotFiles(p)) {
+    // A JSON file is read one List item at a time (sources/json-list.ts): never whole.
+    if (file.toLowerCase().endsWith('.json') && readJsonList(file, out, errors, reuse)) continue;
     let text: string;
     try {
       text = fs.readFileSync(file, 'utf8');
@@ -53,7 +74,7 @@ export function loadSnapshot(p: string): ClusterObjects {
       errors.push(`CDNS_SNAPSHOT_READ: ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? e})`);
       continue;
     }
-    readDocuments(file, text, out, errors);
+    readDocuments(file, text, out, errors, reuse);
   }
   if (errors.length) {
     const more = errors.length > 10 ? `\n... and ${errors.length - 10} more` : '';
@@ -62,22 +83,63 @@ export function loadSnapshot(p: string): ClusterObjects {
   return out;
 }
 
-function readDocuments(file: string, text: string, out: ClusterObjects, errors: string[]): void {
+const isList = (value: unknown): boolean =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) && /List$/.test(String((value as { kind?: unknown }).kind ?? ''));
+
+/** One document: a List's items, or one object. */
+function document(value: unknown, where: string, out: ClusterObjects, errors: string[], reuse?: Reuse): void {
+  if (value === null || value === undefined) return; // an empty document (a trailing ---)
+  if (isList(value)) {
+    const items = (value as { items?: unknown }).items;
+    if (!Array.isArray(items)) {
+      errors.push(`CDNS_SNAPSHOT_FIELD: ${where} (${(value as { kind: string }).kind}): items must be a list, got ${JSON.stringify(items)}`);
+      return;
+    }
+    items.forEach((item, j) => take(item, `${where} items[${j}]`, out, errors, reuse));
+    return;
+  }
+  take(value, where, out, errors, reuse);
+}
+
+/**
+ * A .json file streamed (sources/json-list.ts). False when it must be read whole instead: it
+ * is not a JSON object, or its `items` turned out not to be a List's (`kind` may come after
+ * `items`, as kubectl writes it); what the stream added is taken back first.
+ */
+function readJsonList(file: string, out: ClusterObjects, errors: string[], reuse?: Reuse): boolean {
+  const mark = { s: out.services.length, e: out.endpointSets.length, p: out.pods.length, n: out.namespaces.length, errors: errors.length };
+  let r: JsonListResult | null;
+  try {
+    r = scanJsonList(file, (item, j) => take(item, `${file} doc 1 items[${j}]`, out, errors, reuse));
+  } catch (e) {
+    if (e instanceof JsonListSyntaxError) {
+      errors.push(`CDNS_SNAPSHOT_YAML: ${file} doc 1 line ${e.line}: not valid JSON: ${e.message}`);
+      return true;
+    }
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && !code.startsWith('CDNS_')) {
+      errors.push(`CDNS_SNAPSHOT_READ: ${file}: cannot read (${code})`);
+      return true;
+    }
+    throw e;
+  }
+  if (r !== null && r.streamedItems === isList(r.fields)) {
+    if (!r.streamedItems) document(r.fields, `${file} doc 1`, out, errors, reuse);
+    return true;
+  }
+  out.services.length = mark.s;
+  out.endpointSets.length = mark.e;
+  out.pods.length = mark.p;
+  out.namespaces.length = mark.n;
+  errors.length = mark.errors;
+  return false;
+}
+
+function readDocuments(file: string, text: string, out: ClusterObjects, errors: string[], reuse?: Reuse): void {
   let i = 0;
   const one = (value: unknown) => {
     i++;
-    const where = `${file} doc ${i}`;
-    if (value === null || value === undefined) return; // an empty document (a trailing ---)
-    if (typeof value === 'object' && !Array.isArray(value) && /List$/.test(String((value as { kind?: unknown }).kind ?? ''))) {
-      const items = (value as { items?: unknown }).items;
-      if (!Array.isArray(items)) {
-        errors.push(`CDNS_SNAPSHOT_FIELD: ${where} (${(value as { kind: string }).kind}): items must be a list, got ${JSON.stringify(items)}`);
-        return;
-      }
-      items.forEach((item, j) => take(item, `${where} items[${j}]`, out, errors));
-      return;
-    }
-    take(value, where, out, errors);
+    document(value, `${file} doc ${i}`, out, errors, reuse);
   };
   let firstLine = 0;
   try {
@@ -154,18 +216,47 @@ function describe(o: unknown): string {
   return `${kind} ${ns}${name}`;
 }
 
-function take(o: unknown, where: string, out: ClusterObjects, errors: string[]): void {
+function take(o: unknown, where: string, out: ClusterObjects, errors: string[], reuse?: Reuse): void {
   try {
     const c = convertObject(o);
     if (c === null) return;
-    if (c.kind === 'Service') out.services.push(c.record);
-    else if (c.kind === 'EndpointSet') out.endpointSets.push(c.record);
-    else if (c.kind === 'Pod') out.pods.push(c.record);
-    else out.namespaces.push(c.record);
+    let record: KindRecords[ObjectKind] = c.record;
+    if (reuse) {
+      const held = reuse(c.kind, recordKey(c.kind, record as never));
+      if (held !== undefined && sameRecord(held, record)) record = held;
+    }
+    if (c.kind === 'Service') out.services.push(record as ServiceRecord);
+    else if (c.kind === 'EndpointSet') out.endpointSets.push(record as EndpointSetRecord);
+    else if (c.kind === 'Pod') out.pods.push(record as PodRecord);
+    else out.namespaces.push(record as NamespaceRecord);
   } catch (e) {
     if (e instanceof FieldError) errors.push(`${e.code}: ${where} (${describe(o)}): ${e.message}`);
     else throw e;
   }
+}
+
+/** sha256 over every file's bytes (and its name), read in chunks; unreadable files count as such. */
+function digestFiles(files: string[]): string {
+  const h = createHash('sha256');
+  const chunk = Buffer.allocUnsafe(1 << 20);
+  for (const f of files) {
+    h.update(`\0${f}\0`);
+    let fd: number;
+    try {
+      fd = fs.openSync(f, 'r');
+    } catch {
+      h.update('\0unreadable');
+      continue;
+    }
+    try {
+      for (let n = fs.readSync(fd, chunk, 0, chunk.length, null); n > 0; n = fs.readSync(fd, chunk, 0, chunk.length, null)) h.update(chunk.subarray(0, n));
+    } catch {
+      h.update('\0unreadable');
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+  return h.digest('hex');
 }
 
 export interface SnapshotEvents {
@@ -181,7 +272,10 @@ export interface SnapshotEvents {
 export class SnapshotSource {
   private watcher: fs.FSWatcher | null = null;
   private timer: NodeJS.Timeout | null = null;
-  private lastText = '';
+  /** Digest of the files last loaded: a reload that would change nothing is skipped. */
+  private lastDigest = '';
+  /** What the last load produced (the records the sink holds): a reload reuses the unchanged ones. */
+  private held: ClusterObjects | null = null;
 
   constructor(
     private readonly p: string,
@@ -226,13 +320,35 @@ export class SnapshotSource {
 
   private load(first: boolean): void {
     const files = snapshotFiles(this.p);
-    // Skip a reload that would change nothing (editors touch files; ConfigMaps re-sync).
-    const text = files.map((f) => { try { return fs.readFileSync(f, 'utf8'); } catch { return '\0'; } }).join('\0\0');
-    if (!first && text === this.lastText) return;
-    const objects = loadSnapshot(this.p);
-    this.lastText = text;
+    // Skip a reload that would change nothing (editors touch files; ConfigMaps re-sync). A
+    // digest, not the text: the text of a 36 MB snapshot kept for this was 36 MB for ever.
+    const digest = digestFiles(files);
+    if (!first && digest === this.lastDigest) return;
+    const objects = loadSnapshot(this.p, this.reuser());
+    this.lastDigest = digest;
+    this.held = objects;
     this.sink.replaceAll(objects);
     this.events.loaded(objects, files);
+  }
+
+  /** Looks up the records of the last load by key (built for one reload, then dropped). */
+  private reuser(): Reuse | undefined {
+    const held = this.held;
+    if (held === null) return undefined;
+    let byKey: Map<string, KindRecords[ObjectKind]> | null = null;
+    return (kind, key) => {
+      if (byKey === null) {
+        byKey = new Map();
+        const put = (k: ObjectKind, rs: KindRecords[ObjectKind][]) => {
+          for (const r of rs) byKey!.set(`${k} ${recordKey(k, r as never)}`, r);
+        };
+        put('Service', held.services);
+        put('EndpointSet', held.endpointSets);
+        put('Pod', held.pods);
+        put('Namespace', held.namespaces);
+      }
+      return byKey.get(`${kind} ${key}`);
+    };
   }
 
   close(): void {

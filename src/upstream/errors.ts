@@ -3,6 +3,9 @@
 //   ALL_FAILED -> SERVFAIL (SPEC §4 "SERVFAIL when every attempt fails")
 //   OVERLOADED -> REFUSED  (SPEC §4 "a cap on concurrent upstream queries (excess: REFUSED)")
 //   LOOP       -> SERVFAIL, and the process reports the loop (SPEC §4 "Loop detection")
+//   NOT_FORWARDED -> the name is outside `from` or under `except` (Corefile forward): the
+//                 chain should have passed it on (Forwarder.matches); SERVFAIL as CoreDNS's
+//                 NextOrFailure gives when nothing follows
 
 export const UPSTREAM_ERROR_CODES = [
   'CDNS_UPSTREAM_ALL_FAILED',
@@ -12,6 +15,7 @@ export const UPSTREAM_ERROR_CODES = [
   'CDNS_UPSTREAM_BAD_QUERY',
   'CDNS_UPSTREAM_OPTION',
   'CDNS_UPSTREAM_RESOLVCONF',
+  'CDNS_UPSTREAM_NOT_FORWARDED',
 ] as const;
 
 export type UpstreamErrorCode = (typeof UPSTREAM_ERROR_CODES)[number];

@@ -26,6 +26,8 @@ export class Flight implements DeadlineNode {
   /** Lower-case name, for error messages. */
   qname = '';
   qtype = 0;
+  /** The client asked over TCP (forward without prefer_udp then asks over TCP too). */
+  clientTcp = false;
 
   /** Upstreams to try, in order; filled by the policy. */
   order: Upstream[] = [];

@@ -17,6 +17,7 @@ import { orderFor, type OrderFn } from './policy';
 import { randomId } from './random-id';
 import { checkInt, checkPolicy, UpstreamRegistry } from './setup';
 import { buildRouter, type Router } from './stub-domains';
+import { matcherFor } from './forward-zone';
 import type { Upstream } from './upstream';
 import { buildQuery, isTruncated, questionEnd, rcodeOf } from './wire';
 
@@ -45,14 +46,31 @@ export interface ForwarderOptions {
   udpSocketMaxAgeMs?: number;
   /** Granularity of the timeout clock, ms. Default timeoutMs/20 within 5..100. */
   tickMs?: number;
+  /**
+   * Corefile `forward FROM`: only names at or under this zone are forwarded ('' = all, the
+   * default). Lower case, no trailing dot.
+   */
+  from?: string;
+  /** Corefile `except`: names at or under these zones are not forwarded. */
+  except?: string[];
+  /** Corefile `force_tcp`: every attempt, and the health probe, over TCP. */
+  forceTcp?: boolean;
+  /**
+   * Corefile `prefer_udp`: ask over UDP first even when the client asked over TCP (a
+   * truncated answer is then asked again over TCP). False: a TCP client's question goes over
+   * TCP, as CoreDNS does without the option. Default true (the flags and YAML behaviour).
+   */
+  preferUdp?: boolean;
 }
 
 const noop = (): void => {};
+
 
 const OVERLOADED = sharedError('CDNS_UPSTREAM_OVERLOADED', 'too many upstream queries in flight (maxConcurrent); answer REFUSED');
 const CLOSED = sharedError('CDNS_UPSTREAM_CLOSED', 'the forwarder is closed');
 const HEALTH_PROBE = buildQuery('', TYPE.NS);
 const HEALTH_PROBE_QEND = questionEnd(HEALTH_PROBE, HEALTH_PROBE.length);
+const NOT_FORWARDED = sharedError('CDNS_UPSTREAM_NOT_FORWARDED', 'the name is outside the forward zone or under an except zone');
 
 export class Forwarder implements ExchangeHost {
   private readonly obs: Required<ForwarderObserver>;
@@ -63,6 +81,9 @@ export class Forwarder implements ExchangeHost {
   private readonly upstreams: Upstream[];
   private readonly maxConcurrent: number;
   private readonly onLoop: (message: string) => void;
+  private readonly match: ((qnameLower: string) => boolean) | null;
+  private readonly forceTcp: boolean;
+  private readonly preferUdp: boolean;
   private readonly free: Flight[] = [];
   private inflight = 0;
   private closed = false;
@@ -88,6 +109,9 @@ export class Forwarder implements ExchangeHost {
     this.order = orderFor(checkPolicy(opts.policy));
     this.obs = bindObserver(opts.observer);
     this.onLoop = opts.onLoop ?? noop;
+    this.match = matcherFor(opts.from ?? '', opts.except ?? []);
+    this.forceTcp = opts.forceTcp ?? false;
+    this.preferUdp = opts.preferUdp ?? true;
     this.ex = new Exchanger(
       {
         timeoutMs,
@@ -115,10 +139,19 @@ export class Forwarder implements ExchangeHost {
    * CDNS_UPSTREAM_ALL_FAILED (answer SERVFAIL), _OVERLOADED (REFUSED), _LOOP (SERVFAIL),
    * _CLOSED (SERVFAIL) or _BAD_QUERY (FORMERR; the caller should not have passed it on).
    */
-  resolve(query: Buffer, qnameLower: string, qtype: number): Promise<Buffer> {
+  resolve(query: Buffer, qnameLower: string, qtype: number, clientTcp = false): Promise<Buffer> {
     // loop.ts: the one compare loop detection costs every query.
     if (qnameLower === this.loopName && ++this.loopSeen >= LOOP_SIGHTINGS) return this.loopFound();
-    return this.forward(query, qnameLower, qtype);
+    if (this.match !== null && !this.match(qnameLower)) return Promise.reject(NOT_FORWARDED);
+    return this.forward(query, qnameLower, qtype, clientTcp);
+  }
+
+  /**
+   * Whether this forwarder takes the name (Corefile `forward FROM ... { except ZONES }`); a
+   * chain passes the names it does not take to the next link, as CoreDNS's forward does.
+   */
+  matches(qnameLower: string): boolean {
+    return this.match === null || this.match(qnameLower);
   }
 
   /**
@@ -172,7 +205,7 @@ export class Forwarder implements ExchangeHost {
 
   // --- the query path ---
 
-  private forward(query: Buffer, qname: string, qtype: number): Promise<Buffer> {
+  private forward(query: Buffer, qname: string, qtype: number, clientTcp = false): Promise<Buffer> {
     if (this.closed) return Promise.reject(CLOSED);
     if (this.inflight >= this.maxConcurrent) {
       this.obs.maxConcurrentRejected();
@@ -189,6 +222,7 @@ export class Forwarder implements ExchangeHost {
     f.clientId = query.readUInt16BE(0);
     f.qname = qname;
     f.qtype = qtype;
+    f.clientTcp = clientTcp;
     f.started = performance.now();
     this.order(this.route(qname), f);
     if (f.fallback) this.obs.healthcheckBroken();
@@ -204,7 +238,9 @@ export class Forwarder implements ExchangeHost {
       const up = f.order[f.idx++];
       // Went down while this query was failing elsewhere: skip it, as the policy would have.
       if (up.down && !f.fallback) continue;
-      this.ex.udp(f, up);
+      // force_tcp; or a TCP client without prefer_udp (CoreDNS forward asks as it was asked).
+      if (this.forceTcp || (f.clientTcp && !this.preferUdp)) this.ex.tcp(f, up);
+      else this.ex.udp(f, up);
       return;
     }
     const why = f.tried === '' ? 'no upstream to try' : f.tried;
@@ -276,7 +312,10 @@ export class Forwarder implements ExchangeHost {
     f.qEnd = HEALTH_PROBE_QEND;
     f.qname = '';
     f.qtype = TYPE.NS;
-    this.ex.udp(f, up);
+    f.clientTcp = false;
+    // CoreDNS: "the health check uses the same protocol as specified in TO" (force_tcp: TCP).
+    if (this.forceTcp) this.ex.tcp(f, up);
+    else this.ex.udp(f, up);
   }
 
   // --- flight pool: at most maxConcurrent objects are ever kept ---

@@ -1,5 +1,8 @@
 // convertObject (sources/convert.ts): API object -> slim record, one table row per rule, and
 // FieldError naming the first bad field with what was expected and what was found.
+import { rowsOf } from '../../src/cluster/endpoint-set';
+import { packIP } from '../../src/cluster/ip';
+import type { EndpointSetRecord } from '../../src/cluster/types';
 import { convertObject, FieldError } from '../../src/sources/convert';
 
 const svc = (spec: Record<string, unknown>, metadata: Record<string, unknown> = { name: 'web', namespace: 'default' }) => ({
@@ -103,7 +106,7 @@ describe('EndpointSlice', () => {
       }),
     );
     expect(c?.kind).toBe('EndpointSet');
-    expect((c?.record as { endpoints: { ready: boolean }[] }).endpoints.map((e) => e.ready)).toEqual([true, true, false, true, true]);
+    expect(rowsOf(c?.record as EndpointSetRecord).map((e) => e.ready)).toEqual([true, true, false, true, true]);
   });
 
   test('set fields: source, service from the label, hostname, pod name, ports, trigger time', () => {
@@ -131,18 +134,23 @@ describe('EndpointSlice', () => {
         service: 'web',
         // A port without a number (all ports) is dropped.
         ports: [{ name: 'http', protocol: 'tcp', port: 8080 }],
-        endpoints: [
-          { addresses: ['10.244.0.1'], ready: true, hostname: 'db-0', podName: 'db-0' },
-          { addresses: ['10.244.0.2'], ready: true, hostname: '', podName: '' },
-        ],
+        // Columns, one row per address (issue 13): IPv4 packed into an int32, names joined.
+        addresses: [packIP('10.244.0.1'), packIP('10.244.0.2')],
+        notReady: null,
+        hostnames: 'db-0\n',
+        podNames: 'db-0\n',
         triggerTime: Date.parse('2026-01-02T03:04:05Z'),
       },
     });
+    expect(rowsOf(c?.record as EndpointSetRecord)).toEqual([
+      { address: '10.244.0.1', ready: true, hostname: 'db-0', podName: 'db-0' },
+      { address: '10.244.0.2', ready: true, hostname: '', podName: '' },
+    ]);
   });
 
   test('IPv6 slice: addresses normalised', () => {
     const c = convertObject(slice({ addressType: 'IPv6', endpoints: [{ addresses: ['2001:DB8:0:0:0:0:0:0'] }, { addresses: ['5678:abcd:0::1'] }] }));
-    expect((c?.record as { endpoints: { addresses: string[] }[] }).endpoints.map((e) => e.addresses[0])).toEqual(['2001:db8::', '5678:abcd::1']);
+    expect(rowsOf(c?.record as EndpointSetRecord).map((e) => e.address)).toEqual(['2001:db8::', '5678:abcd::1']);
   });
 
   test.each([
@@ -193,18 +201,23 @@ describe('Endpoints (core/v1)', () => {
         name: 'web',
         service: 'web',
         ports: [{ name: 'http', protocol: 'tcp', port: 8080 }, { name: 'dns', protocol: 'udp', port: 53 }],
-        endpoints: [
-          { addresses: ['10.244.0.1'], ready: true, hostname: 'web-0', podName: 'web-0' },
-          { addresses: ['10.244.0.2'], ready: false, hostname: '', podName: '' },
-          { addresses: ['fd00::1'], ready: true, hostname: '', podName: '' },
-        ],
+        // A mixed-family set: IPv4 packed, IPv6 as canonical text.
+        addresses: [packIP('10.244.0.1'), packIP('10.244.0.2'), 'fd00::1'],
+        notReady: [1],
+        hostnames: 'web-0\n\n',
+        podNames: 'web-0\n\n',
         triggerTime: 0,
       },
     });
+    expect(rowsOf(c?.record as EndpointSetRecord)).toEqual([
+      { address: '10.244.0.1', ready: true, hostname: 'web-0', podName: 'web-0' },
+      { address: '10.244.0.2', ready: false, hostname: '', podName: '' },
+      { address: 'fd00::1', ready: true, hostname: '', podName: '' },
+    ]);
   });
 
   test('no subsets: an empty set', () => {
-    expect(convertObject({ kind: 'Endpoints', metadata: { name: 'x', namespace: 'a' } })?.record).toMatchObject({ endpoints: [], ports: [] });
+    expect(convertObject({ kind: 'Endpoints', metadata: { name: 'x', namespace: 'a' } })?.record).toMatchObject({ addresses: [], notReady: null, hostnames: '', podNames: '', ports: [] });
   });
 
   test('a bad ip names its place', () => {

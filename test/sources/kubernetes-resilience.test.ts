@@ -1,7 +1,8 @@
 // How the Kubernetes API source survives its API server, over real HTTP against the fake:
 // 410 Gone mid-watch (ERROR event and HTTP 410), dropped and server-closed watches, an outage,
 // RBAC 403 on one resource, bookmarks; and the programming-latency hook.
-import type { ServiceRecord } from '../../src/cluster/types';
+import { rowsOf } from '../../src/cluster/endpoint-set';
+import type { EndpointSetRecord, ServiceRecord } from '../../src/cluster/types';
 import { FakeApiServer } from '../support/fake-apiserver';
 import { endpoints, headless, makeSource, namespace, service, slice, sleep, waitFor, type Harness } from './kubernetes-harness';
 
@@ -201,7 +202,7 @@ test('programming latency: headless services only, from the trigger time; eventA
   const t = new Date(Date.now() - 250).toISOString();
   fake.create('endpointslices', slice('default', 'hl', 'hl-1', ['10.244.5.1'], { trigger: t }));
   fake.update('endpointslices', slice('default', 'a', 'a-1', ['10.244.0.9'], { trigger: t })); // ClusterIP service: not counted
-  await waitFor('both slices applied', () => sink.view.EndpointSet.has('slice:default/hl-1') && (sink.get('EndpointSet', 'slice:default/a-1') as { endpoints: { addresses: string[] }[] }).endpoints[0].addresses[0] === '10.244.0.9');
+  await waitFor('both slices applied', () => sink.view.EndpointSet.has('slice:default/hl-1') && rowsOf(sink.get('EndpointSet', 'slice:default/a-1') as EndpointSetRecord)[0].address === '10.244.0.9');
   expect(latencies).toHaveLength(1);
   expect(latencies[0]).toBeGreaterThanOrEqual(0.25);
   expect(latencies[0]).toBeLessThan(5);

@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ServiceRecord } from '../../src/cluster/types';
+import type { EndpointSetRecord, ServiceRecord } from '../../src/cluster/types';
 import { KubeConfigError } from '../../src/sources/kube-client';
 import { KubernetesSource, UNMIRRORED } from '../../src/sources/kubernetes';
 import { FakeApiServer, type KubeObject } from '../support/fake-apiserver';
@@ -100,7 +100,7 @@ test('create, update and delete of every kind reach the sink as upsert/remove', 
   await waitFor('port update applied', () => (sink.get('Service', 'default/api') as ServiceRecord).ports[0].port === 8443);
 
   fake.update('endpointslices', slice('default', 'api', 'api-1', ['10.244.3.1', '10.244.3.2']));
-  await waitFor('endpoint added', () => (sink.get('EndpointSet', 'slice:default/api-1') as { endpoints: unknown[] }).endpoints.length === 2);
+  await waitFor('endpoint added', () => (sink.get('EndpointSet', 'slice:default/api-1') as EndpointSetRecord).addresses.length === 2);
 
   fake.delete('services', 'default', 'api');
   fake.delete('endpointslices', 'default', 'api-1');

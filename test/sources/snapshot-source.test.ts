@@ -155,3 +155,23 @@ test('after close() changes are no longer read', async () => {
   await new Promise((r) => setTimeout(r, 150));
   expect(store.service('default', 'web')?.clusterIPs).toEqual(['10.96.0.1']);
 });
+
+test('a reload hands over the records it already holds for unchanged objects (one view, not two; issue 13)', () => {
+  const slice = (name: string, ip: string) =>
+    `apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: { name: ${name}, namespace: default, labels: { kubernetes.io/service-name: ${name} } }\naddressType: IPv4\nendpoints: [{ addresses: [${ip}] }]\n`;
+  fs.writeFileSync(file, [svc('web', '10.96.0.1'), svc('api', '10.96.0.2'), slice('web', '10.244.0.1'), slice('api', '10.244.0.2')].join('---\n'));
+  const sink = new RecordingSink();
+  const { src } = source(file, sink);
+  src.start();
+  const first = sink.last!;
+  fs.writeFileSync(file, [svc('web', '10.96.0.1'), svc('api', '10.96.0.9'), slice('web', '10.244.0.1'), slice('api', '10.244.0.3')].join('---\n'));
+  expect(src.reload()).toBe(true);
+  const second = sink.last!;
+  expect(second).not.toBe(first);
+  // The very same objects for what did not change: the new copies were dropped as they were read.
+  expect(second.services[0]).toBe(first.services[0]);
+  expect(second.endpointSets[0]).toBe(first.endpointSets[0]);
+  expect(second.services[1]).not.toBe(first.services[1]);
+  expect(second.services[1].clusterIPs).toEqual(['10.96.0.9']);
+  expect(second.endpointSets[1]).not.toBe(first.endpointSets[1]);
+});

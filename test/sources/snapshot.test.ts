@@ -163,3 +163,51 @@ describe('errors name the file, the document, the object and the field', () => {
 function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+describe('JSON read one List item at a time (sources/json-list.ts, issue 13)', () => {
+  const svc = (i: number) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: `s-${i}`, namespace: 'default', annotations: { pad: 'x'.repeat(200) } }, spec: { clusterIP: `10.96.${i >> 8}.${i & 255}` } });
+
+  test('a List over several read chunks (kind after items, as kubectl writes it): every item, in order', () => {
+    const items = Array.from({ length: 6000 }, (_, i) => svc(i)); // ~1.8 MB: two 1 MB chunks
+    const f = write('big.json', JSON.stringify({ apiVersion: 'v1', items, kind: 'List', metadata: { resourceVersion: '' } }, null, 1));
+    expect(fs.statSync(f).size).toBeGreaterThan(1.5 * 1048576);
+    const o = loadSnapshot(f);
+    expect(o.services.map((s) => s.name)).toEqual(items.map((s) => s.metadata.name));
+    expect(o.services[5999].clusterIPs).toEqual(['10.96.23.111']);
+  });
+
+  test('an item with a bad field names its index, as a whole parse did', () => {
+    const items = [svc(0), { ...svc(1), spec: { clusterIP: 'nope' } }];
+    const e = errorOf(() => loadSnapshot(write('l.json', JSON.stringify({ kind: 'ServiceList', items }))));
+    expect(e.message).toContain('l.json doc 1 items[1] (Service default/s-1): spec.clusterIP must be an IP address');
+  });
+
+  test('a syntax error inside an item gives its line in the file', () => {
+    const text = JSON.stringify({ kind: 'List', items: [svc(0), svc(1)] }, null, 2).replace('"s-1"', '"s-1" oops');
+    const line = text.split('\n').findIndex((l) => l.includes('oops')) + 1;
+    const e = errorOf(() => loadSnapshot(write('bad.json', text)));
+    expect(e.code).toBe('CDNS_SNAPSHOT_YAML');
+    expect(e.message).toMatch(new RegExp(`bad\\.json doc 1 line ${line}: not valid JSON`));
+  });
+
+  test.each([
+    ['a missing closing bracket', '{"kind":"List","items":[{"kind":"Namespace","metadata":{"name":"a"}}'],
+    ['data after the object', '{"kind":"List","items":[]} {"kind":"List"}'],
+    ['an empty element', '{"kind":"List","items":[{"kind":"Namespace","metadata":{"name":"a"}},,]}'],
+    ['a key without a value', '{"kind":"List","items":[], "metadata": }'],
+  ])('broken structure between items: %s', (_n, text) => {
+    expect(errorOf(() => loadSnapshot(write('x.json', text))).code).toBe('CDNS_SNAPSHOT_YAML');
+  });
+
+  test.each([
+    ['a single object', { kind: 'Namespace', metadata: { name: 'solo' } }, ['solo']],
+    ['an object with items that is not a List', { kind: 'Namespace', metadata: { name: 'odd' }, items: [{ kind: 'Namespace', metadata: { name: 'no' } }] }, ['odd']],
+    ['an empty List', { kind: 'List', items: [] }, []],
+  ])('%s', (_n, doc, names) => {
+    expect(loadSnapshot(write('o.json', JSON.stringify(doc))).namespaces.map((n) => n.name)).toEqual(names);
+  });
+
+  test('a JSON array at the top is no snapshot: reported, not streamed', () => {
+    expect(() => loadSnapshot(write('a.json', '[1, 2]'))).toThrow(SnapshotError);
+  });
+});

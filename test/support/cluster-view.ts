@@ -1,12 +1,12 @@
 // Builders for the table tests of cluster/ (test/cluster/): slim records in one line each, a
 // synced ClusterStore + ClusterZone over them, and a compact text form of an AnswerSet.
 import path from 'node:path';
+import { RowsBuilder } from '../../src/cluster/endpoint-set';
 import { ClusterStore } from '../../src/cluster/store';
 import { ClusterZone } from '../../src/cluster/zone';
 import type { ClusterZoneOptions } from '../../src/cluster/context';
 import type {
   ClusterObjects,
-  EndpointRecord,
   EndpointSetRecord,
   PodRecord,
   PortRecord,
@@ -41,6 +41,14 @@ export function service(ns: string, name: string, o: Partial<ServiceRecord> = {}
   };
 }
 
+/** One endpoint as a test writes it; slice() packs them into the set's columns. */
+export interface EndpointRecord {
+  addresses: string[];
+  ready: boolean;
+  hostname: string;
+  podName: string;
+}
+
 export const ep = (address: string, o: Partial<EndpointRecord> = {}): EndpointRecord => ({
   addresses: [address],
   ready: o.ready ?? true,
@@ -49,7 +57,9 @@ export const ep = (address: string, o: Partial<EndpointRecord> = {}): EndpointRe
 });
 
 export function slice(ns: string, svc: string, name: string, endpoints: EndpointRecord[], ports: PortRecord[] = [], source: 'slice' | 'endpoints' = 'slice'): EndpointSetRecord {
-  return { source, namespace: ns, name, service: svc, ports, endpoints, triggerTime: 0 };
+  const rows = new RowsBuilder();
+  for (const e of endpoints) rows.add(e.addresses, e.ready, e.hostname, e.podName);
+  return { source, namespace: ns, name, service: svc, ports, ...rows.columns(), triggerTime: 0 };
 }
 
 export const pod = (ns: string, name: string, ...ips: string[]): PodRecord => ({ namespace: ns, name, ips });
