@@ -125,13 +125,14 @@ export class Autopath {
    * @param client the client's address ('' when unknown: then `verified` never walks).
    */
   answer(chain: AutopathChain, msg: Buffer, q: ParsedQuery, nx: AnswerSet, generation: number, maxSize: number, client = ''): Buffer | Promise<Buffer> | null {
-    if (this.depth > 0 || !q.plainName) return null;
+    if (!q.plainName) return null;
     const at = this.split(q.name);
     if (at === null) return null;
     const verified = this.settings.verified;
-    if (verified && (client === '' || !this.deps.podHasIP!(at.ns, client))) {
-      // Not walked for this client, but another may be: the chain must not keep this NXDOMAIN
-      // under the name, so it is answered here.
+    // A step of a walk is never walked itself; and with `verified` this client may not walk
+    // where another may. Either way the NXDOMAIN is answered here, so that the chain does not
+    // keep it under a name that a later query must be able to walk.
+    if (this.depth > 0 || (verified && (client === '' || !this.deps.podHasIP!(at.ns, client)))) {
       return buildResponse(msg, q, encodeAnswer(q.name, nx), maxSize);
     }
     const now = this.now();

@@ -15,7 +15,9 @@ import { ANY_CHANGE, LocalAnswers } from './local';
 import type { TouchListener } from '../cluster/deps';
 import type { Autopath, AutopathChain } from './autopath';
 import type { StorePolicy } from './cache-plan';
-import type { AnswerLinks, Peer } from './answer-links';
+import { queryInfo, type AnswerLinks, type Peer } from './answer-links';
+import type { RewriteLink } from '../plugins/types';
+import { viaRewrite } from './rewrite-step';
 
 /** Where an answer came from; the metrics `plugin` label (SPEC §5). */
 export const enum Source {
@@ -63,6 +65,8 @@ export interface ResolverParts {
   blockFor?: (name: string) => Resolver | null;
   /** Which answers the cache may keep (`cache ZONES`, `disable`); null: all. */
   storable?: StorePolicy;
+  /** `rewrite`: the question is changed before the links below, the answer mapped back. */
+  rewrite?: RewriteLink | null;
   /** any, template, hosts (CoreDNS order): asked before the cluster zone; null = none. */
   answerLinks?: AnswerLinks | null;
   /** whoami: asked when nothing before it answered and nothing is forwarded; null = none. */
@@ -96,7 +100,9 @@ export class Resolver implements AutopathChain {
   private readonly inflight = new Map<string, Promise<CacheEntry | null>>();
   private readonly now: () => number;
   /** `loadbalance`, fixed for the chain's life (STYLE rule 9). */
-  private readonly lb: boolean;
+  readonly lb: boolean;
+  /** True while the rewritten question walks this chain (the rules apply once). */
+  private inRewrite = false;
   private readonly epoch: () => number;
   private readonly unwatch: (() => void) | null;
 
@@ -180,6 +186,18 @@ export class Resolver implements AutopathChain {
         return buildResponse(msg, q, withTtl(e.answer, STALE_TTL), maxSize, 0, this.lb);
       }
       cache.misses++;
+    }
+    const rw = this.parts.rewrite;
+    if (rw && !this.inRewrite) {
+      const r = rw.rewrite(queryInfo(q, peer, maxSize === 65535));
+      if (r !== null) {
+        this.inRewrite = true;
+        try {
+          return viaRewrite(this, msg, q, r, maxSize, peer);
+        } finally {
+          this.inRewrite = false;
+        }
+      }
     }
     const links = this.parts.answerLinks;
     if (links) {

@@ -44,6 +44,7 @@ beforeAll(async () => {
       'api.example.com AAAA': { authorities: [soa('example.com', 300, 45)] },
       'only.corp.example A': (q) => ({ answers: [A(q.name, '192.0.2.20', 90)] }),
       'later A': (q) => ({ answers: [A(q.name, '192.0.2.30', 90)] }),
+      'x A': (q) => ({ answers: [A(q.name, '192.0.2.40', 90)] }),
     },
     NEGATIVE,
   );
@@ -115,6 +116,17 @@ test('a name that exists nowhere: the NXDOMAIN of the asked name, with the clust
   expect(up.asked('nothing', 'A')).toBe(1);
   await ask(srv.port, 'nothing.default.svc.cluster.local', 'A');
   expect(up.asked('nothing', 'A')).toBe(1);
+});
+
+test('a name first met as a step of another walk is still walked when asked itself', async () => {
+  // x.staging.default... walks x.staging.svc.cluster.local (itself `<name>.<ns>.svc.<zone>`
+  // with ns = staging) and finds nothing anywhere.
+  const first = await ask(srv.port, 'x.staging.default.svc.cluster.local', 'A');
+  expect(rcode(first.packet)).toBe('NXDOMAIN');
+  expect(up.asked('x.staging', 'A')).toBe(1);
+  // Asked by a pod of staging, that name is walked in turn (to `x`), whatever came before.
+  const second = await ask(srv.port, 'x.staging.svc.cluster.local', 'A');
+  expect(section(second.packet, 'answers').map(show)).toEqual(['x.staging.svc.cluster.local CNAME x', 'x A 192.0.2.40']);
 });
 
 test('names that exist, names of no namespace, and the bare zone path are answered as without autopath', async () => {

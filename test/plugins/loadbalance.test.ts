@@ -1,7 +1,7 @@
 // loadbalance (dns/encoded.ts rotationRuns + buildResponse's `shuffle`): the A/AAAA records of a
 // pre-encoded NOERROR answer are rotated per response in the output buffer, CNAMEs first and
 // SRV untouched, and truncation, TTL ageing and name compression stay right. Driven through
-// buildResponse directly; the real-server test lives with the chain that sets `shuffle`.
+// buildResponse directly; through the real server: loadbalance-server.test.ts.
 import * as dnsPacket from 'dns-packet';
 import { RCODE } from '../../src/dns/constants';
 import { buildResponse, encodeAnswer, rotationRuns, type QueryShape } from '../../src/dns/encoded';
