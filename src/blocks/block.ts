@@ -19,6 +19,7 @@ import { createAny } from '../plugins/any';
 import { createHosts } from '../plugins/hosts';
 import { createTemplates } from '../plugins/template';
 import { createWhoami } from '../plugins/whoami';
+import { createRewrite } from '../plugins/rewrite';
 import { Resolver, type ForwardPath } from '../resolve/resolver';
 import { inZone, inZones } from '../dns/zones';
 import { Forwarder, type ForwarderObserver } from '../upstream/forwarder';
@@ -108,6 +109,7 @@ export class Block implements Served {
       if (answerLinks) built.push(answerLinks);
       const lastLinks = plan.whoami ? new AnswerLinks([createWhoami()]) : null;
       const chain = new Resolver({
+        rewrite: plan.rewrite && plan.rewrite.rules.length > 0 ? createRewrite(plan.rewrite) : null,
         answerLinks,
         lastLinks,
         cluster: kubernetes,

@@ -185,6 +185,26 @@ const OPT_LEN = 11;
  * @param shuffle rotate the A/AAAA records of a NOERROR answer (`loadbalance`, rotationRuns).
  */
 export function buildResponse(msg: Buffer, q: QueryShape, a: EncodedAnswer, maxSize: number, ttlSpent = 0, shuffle = false): Buffer {
+  const opt = q.edns ? OPT_LEN : 0;
+  const fits = q.questionEnd + a.body.length + opt <= maxSize;
+  const out = Buffer.allocUnsafe(fits ? q.questionEnd + a.body.length + opt : q.questionEnd + keptBody(a, maxSize - q.questionEnd - opt) + opt);
+  writeResponse(out, 0, msg, q, a, maxSize, ttlSpent, shuffle);
+  return out;
+}
+
+/** Body bytes kept when only `room` bytes are left for records: whole records only. */
+function keptBody(a: EncodedAnswer, room: number): number {
+  let keep = 0;
+  while (keep < a.rrEnds.length && a.rrEnds[keep] <= room) keep++;
+  return keep === 0 ? 0 : a.rrEnds[keep - 1];
+}
+
+/**
+ * buildResponse written into `out` at `at` instead of a new buffer (the UDP threads of
+ * --workers N write straight into their send arena, server/udp-thread.ts); `out` must have
+ * room for min(maxSize, the whole response). Returns the response's length.
+ */
+export function writeResponse(out: Buffer, at: number, msg: Buffer, q: QueryShape, a: EncodedAnswer, maxSize: number, ttlSpent = 0, shuffle = false): number {
   const qEnd = q.questionEnd;
   const opt = q.edns ? OPT_LEN : 0;
   let bodyLen = a.body.length;
@@ -202,33 +222,32 @@ export function buildResponse(msg: Buffer, q: QueryShape, a: EncodedAnswer, maxS
     ns = Math.min(Math.max(keep - a.an, 0), a.ns);
     ar = Math.max(keep - a.an - a.ns, 0);
   }
-  const out = Buffer.allocUnsafe(qEnd + bodyLen + opt);
-  msg.copy(out, 0, 0, qEnd);
+  msg.copy(out, at, 0, qEnd);
   const ext = a.rcode >> 4; // extended rcode bits live in the OPT TTL (RFC 6891 §6.1.3)
   out.writeUInt16BE(
     FLAG.QR | (q.opcode << 11) | (a.authoritative ? FLAG.AA : 0) | tc | (q.flags & FLAG.RD) | FLAG.RA | (a.rcode & 0xf),
-    2,
+    at + 2,
   );
-  out.writeUInt16BE(1, 4);
-  out.writeUInt16BE(an, 6);
-  out.writeUInt16BE(ns, 8);
-  out.writeUInt16BE(ar + (opt ? 1 : 0), 10);
-  a.body.copy(out, qEnd, 0, bodyLen);
+  out.writeUInt16BE(1, at + 4);
+  out.writeUInt16BE(an, at + 6);
+  out.writeUInt16BE(ns, at + 8);
+  out.writeUInt16BE(ar + (opt ? 1 : 0), at + 10);
+  a.body.copy(out, at + qEnd, 0, bodyLen);
   if (shuffle && a.rcode === 0 && bodyLen > 0) {
     let runs = a.lbRuns;
     if (runs === undefined) runs = a.lbRuns = rotationRuns(a);
-    if (runs !== null) rotate(out, qEnd, bodyLen, runs);
+    if (runs !== null) rotate(out, at + qEnd, bodyLen, runs);
   }
   if (ttlSpent > 0) {
     for (const off of a.ttlOffsets) {
       if (off >= bodyLen) break;
-      const at = qEnd + off;
-      const ttl = out.readUInt32BE(at);
-      out.writeUInt32BE(ttl > ttlSpent ? ttl - ttlSpent : 0, at);
+      const p = at + qEnd + off;
+      const ttl = out.readUInt32BE(p);
+      out.writeUInt32BE(ttl > ttlSpent ? ttl - ttlSpent : 0, p);
     }
   }
-  if (opt) writeOpt(out, qEnd + bodyLen, ext);
-  return out;
+  if (opt) writeOpt(out, at + qEnd + bodyLen, ext);
+  return qEnd + bodyLen + opt;
 }
 
 function writeOpt(out: Buffer, at: number, extRcode: number): void {

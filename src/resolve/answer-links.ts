@@ -39,7 +39,7 @@ export class AnswerLinks {
   }
 }
 
-function queryInfo(q: ParsedQuery, peer: Peer | undefined, tcp: boolean): QueryInfo {
+export function queryInfo(q: ParsedQuery, peer: Peer | undefined, tcp: boolean): QueryInfo {
   return {
     name: q.name,
     qtype: q.qtype,

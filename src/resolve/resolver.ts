@@ -15,7 +15,9 @@ import { ANY_CHANGE, LocalAnswers } from './local';
 import type { TouchListener } from '../cluster/deps';
 import type { Autopath, AutopathChain } from './autopath';
 import type { StorePolicy } from './cache-plan';
-import type { AnswerLinks, Peer } from './answer-links';
+import { queryInfo, type AnswerLinks, type Peer } from './answer-links';
+import type { RewriteLink } from '../plugins/types';
+import { viaRewrite } from './rewrite-step';
 
 /** Where an answer came from; the metrics `plugin` label (SPEC §5). */
 export const enum Source {
@@ -63,6 +65,8 @@ export interface ResolverParts {
   blockFor?: (name: string) => Resolver | null;
   /** Which answers the cache may keep (`cache ZONES`, `disable`); null: all. */
   storable?: StorePolicy;
+  /** `rewrite`: the question is changed before the links below, the answer mapped back. */
+  rewrite?: RewriteLink | null;
   /** any, template, hosts (CoreDNS order): asked before the cluster zone; null = none. */
   answerLinks?: AnswerLinks | null;
   /** whoami: asked when nothing before it answered and nothing is forwarded; null = none. */
@@ -84,6 +88,20 @@ export interface ResolverParts {
   now?: () => number;
 }
 
+/** An answer other threads may reuse (Resolver.reusable). */
+export interface Reusable {
+  answer: EncodedAnswer;
+  /**
+   * The generation it is valid for; 0: any (a forwarded answer, or a local one whose memo
+   * reports its drops through LocalAnswers.onDrop).
+   */
+  generation: number;
+  /** ms since epoch: when a cached answer was stored (its TTLs count down from here); 0 for local answers. */
+  storedAt: number;
+  /** ms since epoch; Infinity for local answers. */
+  expiresAt: number;
+}
+
 /** RFC 8767 §4: stale answers go out with a 30 s TTL. */
 const STALE_TTL = 30;
 /** Bound on CNAME hops inside our own zones (RFC 1034 §3.6.2 loop protection). */
@@ -96,7 +114,9 @@ export class Resolver implements AutopathChain {
   private readonly inflight = new Map<string, Promise<CacheEntry | null>>();
   private readonly now: () => number;
   /** `loadbalance`, fixed for the chain's life (STYLE rule 9). */
-  private readonly lb: boolean;
+  readonly lb: boolean;
+  /** True while the rewritten question walks this chain (the rules apply once). */
+  private inRewrite = false;
   private readonly epoch: () => number;
   private readonly unwatch: (() => void) | null;
 
@@ -181,6 +201,18 @@ export class Resolver implements AutopathChain {
       }
       cache.misses++;
     }
+    const rw = this.parts.rewrite;
+    if (rw && !this.inRewrite) {
+      const r = rw.rewrite(queryInfo(q, peer, maxSize === 65535));
+      if (r !== null) {
+        this.inRewrite = true;
+        try {
+          return viaRewrite(this, msg, q, r, maxSize, peer);
+        } finally {
+          this.inRewrite = false;
+        }
+      }
+    }
     const links = this.parts.answerLinks;
     if (links) {
       // maxSize is 65535 only over TCP (server/handler.ts).
@@ -195,7 +227,7 @@ export class Resolver implements AutopathChain {
       const cluster = this.parts.cluster?.answer(q.name, q.qtype) ?? null;
       if (cluster !== null) {
         if (cluster.rcode === RCODE.NXDOMAIN && this.parts.autopath) {
-          const walked = this.parts.autopath.answer(this, msg, q, cluster, gen, maxSize);
+          const walked = this.parts.autopath.answer(this, msg, q, cluster, gen, maxSize, peer);
           if (walked !== null) {
             this.source = walked instanceof Promise ? Source.FORWARD : Source.KUBERNETES;
             return walked;
@@ -233,6 +265,24 @@ export class Resolver implements AutopathChain {
         return buildResponse(msg, shape, err.code === 'CDNS_UPSTREAM_OVERLOADED' ? REFUSED : SERVFAIL, maxSize);
       },
     );
+  }
+
+  /**
+   * The answer the chain now holds for `key`, when any client may be given it: a memoised
+   * local answer or a fresh cached one. The UDP threads of --workers N keep it in their own
+   * memo after asking the main thread (server/threads.ts). Answers that depend on the client
+   * are never in the memo or the cache (this thread would give them to anyone), so never here.
+   */
+  reusable(key: string): Reusable | null {
+    const epoch = this.epoch();
+    const hit = this.local.get(key, epoch);
+    const gen = this.parts.generation();
+    // Memo entries dropped by dependency are valid until the memo says it dropped them
+    // (LocalAnswers.onDrop); with a memo keyed to the generation, until the generation moves.
+    if (hit !== undefined) return { answer: hit, generation: this.epoch === this.parts.generation ? gen : 0, storedAt: 0, expiresAt: Infinity };
+    const e = this.parts.cache?.peek(key);
+    if (e === undefined || this.now() >= e.expiresAt || (e.generation !== 0 && e.generation !== gen)) return null;
+    return { answer: e.answer, generation: e.generation, storedAt: e.storedAt, expiresAt: e.expiresAt };
   }
 
   /** autopath.ts: a composed answer, kept in the cache for its generation and TTL. */

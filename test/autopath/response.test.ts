@@ -44,6 +44,7 @@ beforeAll(async () => {
       'api.example.com AAAA': { authorities: [soa('example.com', 300, 45)] },
       'only.corp.example A': (q) => ({ answers: [A(q.name, '192.0.2.20', 90)] }),
       'later A': (q) => ({ answers: [A(q.name, '192.0.2.30', 90)] }),
+      'x A': (q) => ({ answers: [A(q.name, '192.0.2.40', 90)] }),
     },
     NEGATIVE,
   );
@@ -117,6 +118,17 @@ test('a name that exists nowhere: the NXDOMAIN of the asked name, with the clust
   expect(up.asked('nothing', 'A')).toBe(1);
 });
 
+test('a name first met as a step of another walk is still walked when asked itself', async () => {
+  // x.staging.default... walks x.staging.svc.cluster.local (itself `<name>.<ns>.svc.<zone>`
+  // with ns = staging) and finds nothing anywhere.
+  const first = await ask(srv.port, 'x.staging.default.svc.cluster.local', 'A');
+  expect(rcode(first.packet)).toBe('NXDOMAIN');
+  expect(up.asked('x.staging', 'A')).toBe(1);
+  // Asked by a pod of staging, that name is walked in turn (to `x`), whatever came before.
+  const second = await ask(srv.port, 'x.staging.svc.cluster.local', 'A');
+  expect(section(second.packet, 'answers').map(show)).toEqual(['x.staging.svc.cluster.local CNAME x', 'x A 192.0.2.40']);
+});
+
 test('names that exist, names of no namespace, and the bare zone path are answered as without autopath', async () => {
   const web = await ask(srv.port, 'web.default.svc.cluster.local', 'A');
   expect(section(web.packet, 'answers').map(show)).toEqual(['web.default.svc.cluster.local A 10.96.12.34']);
@@ -173,6 +185,28 @@ describe('limits', () => {
     expect(section(walked.packet, 'answers').map(show)).toEqual(['db.staging.staging.svc.cluster.local CNAME db.staging.svc.cluster.local', 'db.staging.svc.cluster.local A 10.96.20.1']);
     const notWalked = await ask(limited.port, 'db.staging.default.svc.cluster.local', 'A');
     expect(rcode(notWalked.packet)).toBe('NXDOMAIN');
+  });
+
+  test("--pods verified (CoreDNS's rule): walked only for a client that is a pod of the namespace", async () => {
+    // The test client's address, 127.0.0.1, is a pod of `default` and of no other namespace.
+    const pod = `---
+apiVersion: v1
+kind: Pod
+metadata: { name: client-0, namespace: default }
+status: { podIP: 127.0.0.1, podIPs: [{ ip: 127.0.0.1 }] }
+`;
+    const verified = await startTestServer(CLUSTER + pod, { upstream: [up.fake.hostPort], autopath: true, autopathSearch: [], pods: 'verified' });
+    try {
+      for (const tcp of [false, true]) {
+        const mine = await ask(verified.port, 'db.staging.default.svc.cluster.local', 'A', { tcp });
+        expect(section(mine.packet, 'answers').map(show)).toEqual(['db.staging.default.svc.cluster.local CNAME db.staging.svc.cluster.local', 'db.staging.svc.cluster.local A 10.96.20.1']);
+        // Same name shape, namespace staging: this client is no pod there.
+        const other = await ask(verified.port, 'web.default.staging.svc.cluster.local', 'A', { tcp });
+        expect(rcode(other.packet)).toBe('NXDOMAIN');
+      }
+    } finally {
+      await verified.close();
+    }
   });
 
   test('off by default: the first search-path query is NXDOMAIN', async () => {

@@ -1,5 +1,5 @@
 // Each plugin of plugins/ answering through the real server, in a block compiled from a
-// Corefile (issue 9 item 3): any (RFC 8482), template (NXDOMAIN for a matched name, fallthrough
+// Corefile (issue 9 item 3): any (RFC 8482), rewrite (a name and its answer mapped back), template (NXDOMAIN for a matched name, fallthrough
 // for the rest), hosts (a name and its PTR, inline lines), kubernetes behind them, whoami last
 // (the client's address and port over UDP and TCP).
 import fs from 'node:fs';
@@ -26,6 +26,7 @@ beforeAll(async () => {
   bind 127.0.0.1
   errors
   any
+  rewrite name exact alias.example web.default.svc.cluster.local
   hosts {
     192.0.2.50 node1.example
     fallthrough
@@ -78,4 +79,14 @@ test('whoami: the client address and port, over UDP and TCP', async () => {
     expect(srv?.data.port).toBeGreaterThan(0);
     expect(srv?.name).toMatch(tcp ? /^_tcp\./ : /^_udp\./);
   }
+});
+
+test('rewrite: the rewritten name is answered by kubernetes and the answer comes back under the asked name', async () => {
+  for (const tcp of [false, true]) {
+    const r = await ask(port, 'alias.example', 'A', { tcp });
+    expect(rrs(r.packet)).toEqual(['alias.example A 10.96.12.34']);
+    expect(r.packet.questions?.[0].name).toBe('alias.example');
+  }
+  // Other names are untouched by the rule.
+  expect(rrs((await ask(port, 'node1.example', 'A')).packet)).toEqual(['node1.example A 192.0.2.50']);
 });
