@@ -1,6 +1,6 @@
-// Issue 9 "What it must show": the k3s and AKS Corefiles of test/fixtures/corefiles served
-// through the real server (snapshot source, fake upstreams on loopback). The fixture text is
-// changed only where a test must: the port (a free one instead of 53, plus `bind 127.0.0.1`),
+// Issue 9 "What it must show": the kubeadm, k3s, AKS and coredns/deployment Corefiles of
+// test/fixtures/corefiles served through the real server (snapshot source, fake upstreams on
+// loopback). The fixture text is changed only where a test must: the port (a free one instead of 53, plus `bind 127.0.0.1`),
 // the upstreams (fake ones instead of the node's resolv.conf and the stub servers) and the ops
 // addresses (127.0.0.1:0 instead of :8080/:8181/:9153).
 import fs from 'node:fs';
@@ -50,11 +50,13 @@ async function serve(name: string, main: ZoneUpstream, stub: ZoneUpstream): Prom
       .replace('forward . /etc/resolv.conf', `forward . 127.0.0.1:${main.fake.port}`)
       .replace(/^ {4}health(?= |$)/m, '    health 127.0.0.1:0')
       .replace(/^ {4}ready$/m, '    ready 127.0.0.1:0')
-      .replace('prometheus :9153', 'prometheus 127.0.0.1:0'),
+      .replace('prometheus :9153', 'prometheus 127.0.0.1:0')
+      .replace(/forward \. 10\.150\.0\.1 10\.150\.0\.2/, `forward . 127.0.0.1:${stub.fake.port}`)
+      .replace(/^acme\.local:53 \{/m, `acme.local:${port} {\n    bind 127.0.0.1`),
   );
   cleanups.push(() => staged.cleanup());
   const custom = path.join(staged.dir, 'custom');
-  for (const f of fs.readdirSync(custom)) {
+  for (const f of fs.existsSync(custom) ? fs.readdirSync(custom) : []) {
     if (!f.endsWith('.server')) continue;
     const p = path.join(custom, f);
     fs.writeFileSync(p, fs.readFileSync(p, 'utf8').replace(/:53 \{/, `:${port} {\n    bind 127.0.0.1`).replace(/forward \. [0-9.]+/, `forward . 127.0.0.1:${stub.fake.port}`));
@@ -77,7 +79,10 @@ async function ask(port: number, name: string, type: dnsPacket.RecordType = 'A')
   return { rcode: (p as { rcode?: string }).rcode ?? 'NOERROR', answers: (p.answers ?? []).map((r) => `${r.name} ${r.type} ${String((r as { data: unknown }).data)}`) };
 }
 
-const upstream = (ip: string) => startZoneUpstream({}, (q) => ({ answers: q.type === 'A' ? [A(q.name, ip)] : [] }));
+const upstream = (ip: string) =>
+  startZoneUpstream({}, (q) => ({
+    answers: q.type === 'A' ? [A(q.name, ip)] : q.type === 'PTR' ? [{ name: q.name, type: 'PTR', ttl: 60, data: `upstream-${ip}.example` }] : [],
+  }));
 
 describe('k3s Corefile', () => {
   let srv: Served;
@@ -137,5 +142,54 @@ describe('AKS Corefile', () => {
 
   test('the custom *.server block (a stub domain)', async () => {
     expect(await ask(srv.port, 'x.puglife.local')).toEqual({ rcode: 'NOERROR', answers: ['x.puglife.local A 192.0.2.2'] });
+  });
+});
+
+describe('kubeadm Corefile', () => {
+  let srv: Served;
+  let main: ZoneUpstream;
+  beforeAll(async () => {
+    main = await upstream('192.0.2.1');
+    const stub = await upstream('192.0.2.2');
+    cleanups.push(() => main.fake.close(), () => stub.fake.close());
+    srv = await serve('kubeadm', main, stub);
+  });
+
+  test('a service PTR from the view; a PTR miss in the reverse zones falls through to forward', async () => {
+    expect(await ask(srv.port, '34.12.96.10.in-addr.arpa', 'PTR')).toEqual({ rcode: 'NOERROR', answers: ['34.12.96.10.in-addr.arpa PTR web.default.svc.cluster.local'] });
+    expect(await ask(srv.port, '9.9.9.10.in-addr.arpa', 'PTR')).toEqual({ rcode: 'NOERROR', answers: ['9.9.9.10.in-addr.arpa PTR upstream-192.0.2.1.example'] });
+  });
+
+  test('pods insecure: a pod name answers its address', async () => {
+    expect(await ask(srv.port, '10-244-1-7.default.pod.cluster.local')).toEqual({ rcode: 'NOERROR', answers: ['10-244-1-7.default.pod.cluster.local A 10.244.1.7'] });
+  });
+
+  test('cache 30: a forwarded name is asked upstream once', async () => {
+    await ask(srv.port, 'cached.example.net');
+    await ask(srv.port, 'cached.example.net');
+    expect(main.asked('cached.example.net', 'A')).toBe(1);
+  });
+});
+
+describe('coredns/deployment Corefile', () => {
+  let srv: Served;
+  beforeAll(async () => {
+    const main = await upstream('192.0.2.1');
+    const stub = await upstream('192.0.2.2');
+    cleanups.push(() => main.fake.close(), () => stub.fake.close());
+    srv = await serve('deployment', main, stub);
+  });
+
+  test('no pods line: pod records disabled', async () => {
+    expect((await ask(srv.port, '10-244-1-7.default.pod.cluster.local')).rcode).toBe('NXDOMAIN');
+  });
+
+  test('reverse zones from the CIDR: a service PTR in 10.96.0.0/12', async () => {
+    expect(await ask(srv.port, '34.12.96.10.in-addr.arpa', 'PTR')).toEqual({ rcode: 'NOERROR', answers: ['34.12.96.10.in-addr.arpa PTR web.default.svc.cluster.local'] });
+  });
+
+  test('the stub domain block forwards to its own servers', async () => {
+    expect(await ask(srv.port, 'db.acme.local')).toEqual({ rcode: 'NOERROR', answers: ['db.acme.local A 192.0.2.2'] });
+    expect(await ask(srv.port, 'www.example.org')).toEqual({ rcode: 'NOERROR', answers: ['www.example.org A 192.0.2.1'] });
   });
 });
