@@ -30,11 +30,22 @@ export interface EncodedAnswer {
   /** Smallest TTL in the answer (or the negative TTL): how long it may be cached. */
   minTtl: number;
   /**
-   * Runs of records `loadbalance` may rotate, as flat triples (body offset, record size,
-   * count); null = none. Left undefined by answers not built here (forwarded ones): the first
+   * Runs of records `loadbalance` may rotate; null = none. Left undefined by answers not built here (forwarded ones): the first
    * shuffled response computes it (rotationRuns).
    */
-  lbRuns?: Int32Array | null;
+  lbRuns?: RotationRun[] | null;
+}
+
+/** A run of same-owner, same-size A (or AAAA) records `loadbalance` may rotate. */
+export interface RotationRun {
+  /** Body offset of the first record, record size, number of records. */
+  start: number;
+  size: number;
+  count: number;
+  /** The run's bytes twice: every rotation is one contiguous slice of it. */
+  ring: Buffer;
+  /** ring views per rotation, made on first use: one native copy per response, no allocation. */
+  views: (Uint8Array | undefined)[];
 }
 
 export function encodeAnswer(qnameLower: string, set: AnswerSet): EncodedAnswer {
@@ -77,9 +88,9 @@ const AAAA_RR = 2 + 10 + 16;
  * keeps every pointer, record boundary (truncation) and TTL offset (cache ageing) valid.
  * CNAMEs, SRV and everything else keep their place (CoreDNS loadbalance).
  */
-export function rotationRuns(a: EncodedAnswer): Int32Array | null {
+export function rotationRuns(a: EncodedAnswer): RotationRun[] | null {
   const { body, rrEnds, ttlOffsets } = a;
-  const runs: number[] = [];
+  const runs: RotationRun[] = [];
   const bounds = [a.an, a.an + a.ns, rrEnds.length];
   let section = 0;
   let runStart = -1;
@@ -87,7 +98,10 @@ export function rotationRuns(a: EncodedAnswer): Int32Array | null {
   let runCount = 0;
   let runOwner = -1;
   const close = (): void => {
-    if (runCount >= 2) runs.push(runStart, runSize, runCount);
+    if (runCount >= 2) {
+      const bytes = body.subarray(runStart, runStart + runSize * runCount);
+      runs.push({ start: runStart, size: runSize, count: runCount, ring: Buffer.concat([bytes, bytes]), views: [] });
+    }
     runCount = 0;
     runOwner = -1;
   };
@@ -117,35 +131,42 @@ export function rotationRuns(a: EncodedAnswer): Int32Array | null {
     runOwner = owner;
   }
   close();
-  return runs.length === 0 ? null : Int32Array.from(runs);
+  return runs.length === 0 ? null : runs;
 }
 
-/** xorshift32: cheap, no allocation; only spread matters here, not unpredictability. */
-let lbState = (Date.now() ^ (process.pid << 16)) | 1;
+/**
+ * xorshift32 state: cheap; only spread matters here, not unpredictability. Kept in a typed
+ * array: a module `let` holding a 32-bit value would be a heap number, allocated per write.
+ */
+const lbState = new Int32Array([(Date.now() ^ (process.pid << 16)) | 1]);
 
 /**
- * Rotates each run of `a` in `out` (where a.body was copied at `at`, `bodyLen` bytes kept) by a
- * pseudo-random offset: what `loadbalance` does per response. Records cut by truncation stay
- * cut; the kept ones are a rotated window, whole records only.
+ * Rotates each run in `out` (where the body was copied at `at`, `bodyLen` bytes kept) by a
+ * pseudo-random offset: what `loadbalance` does per response. The rotated run is one slice of
+ * its ring, copied in one native call. Records cut by truncation stay cut; the kept ones are a
+ * rotated window, whole records only.
  */
-function rotate(out: Buffer, at: number, bodyLen: number, a: EncodedAnswer, runs: Int32Array): void {
-  const body = a.body;
-  for (let r = 0; r < runs.length; r += 3) {
-    const start = runs[r];
+function rotate(out: Buffer, at: number, bodyLen: number, runs: RotationRun[]): void {
+  for (let r = 0; r < runs.length; r++) {
+    const run = runs[r];
+    const start = run.start;
     if (start >= bodyLen) break;
-    const size = runs[r + 1];
-    const count = runs[r + 2];
-    lbState ^= lbState << 13;
-    lbState ^= lbState >>> 17;
-    lbState ^= lbState << 5;
-    const k = (lbState >>> 0) % count;
+    let x = lbState[0];
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    lbState[0] = x;
+    const k = (x >>> 0) % run.count;
     if (k === 0) continue;
-    const end = Math.min(start + count * size, bodyLen);
-    const split = start + k * size;
-    // [split, runEnd) first, then [start, split), as much as fits before `end`.
-    const headLen = Math.min(start + count * size - split, end - start);
-    body.copy(out, at + start, split, split + headLen);
-    if (start + headLen < end) body.copy(out, at + start + headLen, start, start + (end - start - headLen));
+    const len = run.size * run.count;
+    if (start + len <= bodyLen) {
+      let view = run.views[k];
+      if (view === undefined) view = run.views[k] = run.ring.subarray(k * run.size, k * run.size + len);
+      out.set(view, at + start);
+    } else {
+      // Truncated inside the run (rare: a big answer over 512-byte UDP).
+      out.set(run.ring.subarray(k * run.size, k * run.size + (bodyLen - start)), at + start);
+    }
   }
 }
 
@@ -215,7 +236,7 @@ export function writeResponse(out: Buffer, at: number, msg: Buffer, q: QueryShap
   if (shuffle && a.rcode === 0 && bodyLen > 0) {
     let runs = a.lbRuns;
     if (runs === undefined) runs = a.lbRuns = rotationRuns(a);
-    if (runs !== null) rotate(out, at + qEnd, bodyLen, a, runs);
+    if (runs !== null) rotate(out, at + qEnd, bodyLen, runs);
   }
   if (ttlSpent > 0) {
     for (const off of a.ttlOffsets) {
