@@ -201,6 +201,7 @@ function view(r: Running | null, forward: ForwardStats): MetricsView | Promise<M
       objects: { services: s.services.size, endpointsets: s.endpointSets.size, pods: s.pods.size, namespaces: s.namespaces.size },
     },
     plugins: enabledPlugins(r.opts, { forwarder: forwarding, cache: c !== null }),
+    blocks: r.blockSeries(),
   };
 }
 
