@@ -25,6 +25,8 @@ import { buildResponse, encodeAnswer, type EncodedAnswer, type QueryShape } from
 import { ParsedQuery, readQuery, ReadStatus } from '../dns/query';
 import type { AnswerSet, Record } from '../dns/records';
 import type { AutopathPlan } from '../config/plan';
+import { normalizeIP } from '../cluster/ip';
+import type { Peer } from './answer-links';
 import { searchDomainsOf, walkableDomains } from './search-domains';
 
 /** What autopath needs of the chain it sits in (resolver.ts). */
@@ -122,9 +124,9 @@ export class Autopath {
   /**
    * The response to `q`, whose name the cluster zone answered with `nx` (NXDOMAIN), or null
    * when this link does not apply (the chain then answers `nx` as usual).
-   * @param client the client's address ('' when unknown: then `verified` never walks).
+   * @param peer the client (read only with `verified`; unknown: then `verified` never walks).
    */
-  answer(chain: AutopathChain, msg: Buffer, q: ParsedQuery, nx: AnswerSet, generation: number, maxSize: number, client = ''): Buffer | Promise<Buffer> | null {
+  answer(chain: AutopathChain, msg: Buffer, q: ParsedQuery, nx: AnswerSet, generation: number, maxSize: number, peer?: Peer): Buffer | Promise<Buffer> | null {
     if (!q.plainName) return null;
     const at = this.split(q.name);
     if (at === null) return null;
@@ -132,7 +134,7 @@ export class Autopath {
     // A step of a walk is never walked itself; and with `verified` this client may not walk
     // where another may. Either way the NXDOMAIN is answered here, so that the chain does not
     // keep it under a name that a later query must be able to walk.
-    if (this.depth > 0 || (verified && (client === '' || !this.deps.podHasIP!(at.ns, client)))) {
+    if (this.depth > 0 || (verified && !this.clientIn(at.ns, peer))) {
       return buildResponse(msg, q, encodeAnswer(q.name, nx), maxSize);
     }
     const now = this.now();
@@ -156,6 +158,15 @@ export class Autopath {
     const settle = () => this.inflight.delete(key);
     p.then(settle, settle);
     return p.then((x) => buildResponse(msg, shape, x.answer, maxSize));
+  }
+
+  /** CoreDNS's `pods verified` rule: the client is a pod of the namespace. */
+  private clientIn(ns: string, peer: Peer | undefined): boolean {
+    let addr = typeof peer?.address === 'string' ? peer.address : peer?.remoteAddress ?? '';
+    // A dual-stack socket reports an IPv4 client as ::ffff:a.b.c.d.
+    if (addr.startsWith('::ffff:') && addr.includes('.')) addr = addr.slice(7);
+    const ip = addr === '' ? '' : normalizeIP(addr);
+    return ip !== '' && this.deps.podHasIP!(ns, ip);
   }
 
   /** Drops every kept walk (a reload of the settings). */

@@ -213,7 +213,7 @@ export class Resolver implements AutopathChain {
       const cluster = this.parts.cluster?.answer(q.name, q.qtype) ?? null;
       if (cluster !== null) {
         if (cluster.rcode === RCODE.NXDOMAIN && this.parts.autopath) {
-          const walked = this.parts.autopath.answer(this, msg, q, cluster, gen, maxSize);
+          const walked = this.parts.autopath.answer(this, msg, q, cluster, gen, maxSize, peer);
           if (walked !== null) {
             this.source = walked instanceof Promise ? Source.FORWARD : Source.KUBERNETES;
             return walked;

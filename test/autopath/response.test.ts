@@ -187,6 +187,28 @@ describe('limits', () => {
     expect(rcode(notWalked.packet)).toBe('NXDOMAIN');
   });
 
+  test("--pods verified (CoreDNS's rule): walked only for a client that is a pod of the namespace", async () => {
+    // The test client's address, 127.0.0.1, is a pod of `default` and of no other namespace.
+    const pod = `---
+apiVersion: v1
+kind: Pod
+metadata: { name: client-0, namespace: default }
+status: { podIP: 127.0.0.1, podIPs: [{ ip: 127.0.0.1 }] }
+`;
+    const verified = await startTestServer(CLUSTER + pod, { upstream: [up.fake.hostPort], autopath: true, autopathSearch: [], pods: 'verified' });
+    try {
+      for (const tcp of [false, true]) {
+        const mine = await ask(verified.port, 'db.staging.default.svc.cluster.local', 'A', { tcp });
+        expect(section(mine.packet, 'answers').map(show)).toEqual(['db.staging.default.svc.cluster.local CNAME db.staging.svc.cluster.local', 'db.staging.svc.cluster.local A 10.96.20.1']);
+        // Same name shape, namespace staging: this client is no pod there.
+        const other = await ask(verified.port, 'web.default.staging.svc.cluster.local', 'A', { tcp });
+        expect(rcode(other.packet)).toBe('NXDOMAIN');
+      }
+    } finally {
+      await verified.close();
+    }
+  });
+
   test('off by default: the first search-path query is NXDOMAIN', async () => {
     const { packet } = await ask(off.port, 'api.example.com.default.svc.cluster.local', 'A');
     expect(rcode(packet)).toBe('NXDOMAIN');
