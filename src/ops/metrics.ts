@@ -4,8 +4,8 @@
 //
 // Everything is read at scrape time from a MetricsView the caller hands over: the query
 // counters of server/stats.ts, the cache's numbers, the forwarder's ForwardStats, the cluster
-// view. In one process that is the Running's own objects; with workers the primary hands over
-// the sums of its workers' snapshots (QueryStats.add, ForwardStats.add). Nothing here holds
+// view: the Running's own objects, plus the query counters of the UDP threads of --workers N
+// summed in (QueryStats.add, ops/serve.ts). Nothing here holds
 // module state, and nothing runs per query (families.ts says why and what it measured).
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Options } from '../config/options';

@@ -1,5 +1,4 @@
-// Starts the configured source (a snapshot, or the Kubernetes API) feeding a sink. Shared by
-// the single-process server and the primary of a multi-process one (server/workers.ts).
+// Starts the configured source (a snapshot, or the Kubernetes API) feeding a sink (app.ts).
 import type { Options } from '../config/options';
 import type { ClusterSink } from '../cluster/types';
 import type { Logger } from '../ops/log';
