@@ -81,6 +81,12 @@ export interface Running {
   panics(): number;
   /** Query counters summed over every block and the unrouted queries (one series per server). */
   totalStats(): QueryStats;
+  /**
+   * Per-block query counters for /metrics: `server` dns://:PORT of each address the block
+   * listens on (several blocks on one port sum into their zones' series as CoreDNS keeps one
+   * per zone), `zone` its first zone; queries no block claimed under zone '.' of the address.
+   */
+  blockSeries(): { server: string; zone: string; stats: QueryStats }[];
   /** Cache numbers summed over the blocks that cache; null when none does. */
   cacheCounts(): CacheCounts | null;
   /** Upstream queries in flight, over every block. */
@@ -277,6 +283,34 @@ export async function startServer(opts: Options, log: Logger, hooks: Hooks = {},
       const sum = new QueryStats();
       for (const st of new Set([unrouted, ...blocks.map((b) => b.stats)])) sum.add(st.snapshot());
       return sum;
+    },
+    blockSeries: () => {
+      const out = new Map<string, { server: string; zone: string; stats: QueryStats }>();
+      const add = (server: string, zone: string, st: QueryStats) => {
+        const k = `${server} ${zone}`;
+        const seen = out.get(k);
+        if (seen === undefined) out.set(k, { server, zone, stats: st });
+        else if (seen.stats !== st) {
+          // Two blocks (or two addresses on one port) in one series: summed, at scrape time only.
+          const sum = new QueryStats();
+          sum.add(seen.stats.snapshot());
+          sum.add(st.snapshot());
+          seen.stats = sum;
+        }
+      };
+      // A block's counters are its own, not per address: each is listed under the first
+      // address it listens on (a block on two ports is counted once).
+      const listed = new Set<Block>();
+      for (const a of addresses) {
+        for (const b of a.blocks) {
+          if (listed.has(b)) continue;
+          listed.add(b);
+          add(`dns://:${a.port}`, b.zoneLabel, b.stats);
+        }
+      }
+      // Unrouted queries (unreadable, or outside every zone) under the first address, zone '.'.
+      if (addresses.length > 0 && unrouted.requests.some((n) => n > 0)) add(`dns://:${addresses[0].port}`, '.', unrouted);
+      return [...out.values()];
     },
     cacheCounts: () => {
       let out: CacheCounts | null = null;

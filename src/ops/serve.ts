@@ -242,6 +242,7 @@ function view(r: Running | null, forward: ForwardStats, threads: Threads | null)
       objects: { services: s.services.size, endpointsets: s.endpointSets.size, pods: s.pods.size, namespaces: s.namespaces.size },
     },
     plugins: enabledPlugins(r.opts, { forwarder: forwarding, cache: c !== null }),
+    blocks: r.blockSeries(),
   };
 }
 
