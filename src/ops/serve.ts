@@ -242,8 +242,19 @@ function view(r: Running | null, forward: ForwardStats, threads: Threads | null)
       objects: { services: s.services.size, endpointsets: s.endpointSets.size, pods: s.pods.size, namespaces: s.namespaces.size },
     },
     plugins: enabledPlugins(r.opts, { forwarder: forwarding, cache: c !== null }),
-    blocks: r.blockSeries(),
+    blocks: withThreads(r.blockSeries(), threads),
   };
+}
+
+/**
+ * The threads' memo hits, added to the first block's series: exact with one block (flags,
+ * YAML, most Corefiles); with several, the threads' hits are not split by block yet.
+ */
+function withThreads(series: ReturnType<Running['blockSeries']>, threads: Threads | null): ReturnType<Running['blockSeries']> {
+  if (threads === null || series.length === 0) return series;
+  const sum = new QueryStats();
+  for (const t of [series[0].stats, ...threads.stats]) sum.add(t.snapshot());
+  return [{ ...series[0], stats: sum }, ...series.slice(1)];
 }
 
 /** Waits (at most maxMs) until no upstream query is in flight, so its answer can still be sent. */
