@@ -9,6 +9,9 @@
 #   bench/run.sh check     start every server, check answers, stop (exit 1 on a mismatch)
 #   bench/run.sh perf      gen + per core setting: start, check, warm up, measure, stop
 #   bench/run.sh memory    10k services / 150k endpoints: start-up time and RSS
+#   bench/run.sh churn     the API source (fake API server, list+watch) with EndpointSlice
+#                          updates at CHURN_RATES/s while dnsperf runs the in-cluster mix:
+#                          QPS, p99 and programming latency per rate (issue 11)
 #   bench/run.sh table [CSV]  print the table of a results CSV (default: the latest)
 #   bench/run.sh stop      stop everything this script started (by recorded PID)
 #
@@ -25,10 +28,15 @@
 #                         autopath mix only, and only it runs that mix
 #   QUERIES [100000]      lines per query file
 #   SERVER_CPU [1] PERF_CPU [0]   CPUs for the one-core setting (taskset)
-#   PORT_BASE [5410]      knot +1, clusterdns +2, dnsmasq +3, nodeecho +4, clusterdns-ap +5, memory test +8,
-#                         upstream +9
+#   PORT_BASE [5410]      knot +1, clusterdns +2, dnsmasq +3, nodeecho +4, clusterdns-ap +5,
+#                         churn control +6, churn metrics +7, memory test +8, upstream +9
 #   MEM [1]  MEM_SERVICES [10000/2000]  MEM_ENDPOINTS [150000/30000]  MEM_NAMESPACES [100]
 #   MEM_FORMAT [yaml]     snapshot format of the memory test (yaml or json)
+#   CHURN [1]             run the churn stage in `all`
+#   CHURN_RATES ["0 50 200 1000"]  EndpointSlice updates per second, one run each (0 first:
+#                         the ratios are to it)   CHURN_HEADLESS [500]  headless Services
+#   CHURN_LATENCY [1]     also run each rate at half the 0/s max QPS (-Q, -v) for p50/p99
+#   CHURN_WORKERS [1]     clusterdns --workers in the churn stage (pinned to SERVER_CPU)
 #   START_TIMEOUT [120]   seconds a server may take to answer its first query
 #   QUIET_WAIT [30/0] QUIET_MAX_PCT [15]   before each run wait (bounded) for an idle box
 #   STRICT [0]            exit 1 when clusterdns fails the answer check (else report, go on)
@@ -68,6 +76,11 @@ MEM_SERVICES="${MEM_SERVICES:-$(q 10000 2000)}"
 MEM_ENDPOINTS="${MEM_ENDPOINTS:-$(q 150000 30000)}"
 MEM_NAMESPACES="${MEM_NAMESPACES:-100}"
 MEM_FORMAT="${MEM_FORMAT:-yaml}"
+CHURN="${CHURN:-1}"
+CHURN_RATES="${CHURN_RATES:-0 50 200 1000}"
+CHURN_HEADLESS="${CHURN_HEADLESS:-500}"
+CHURN_LATENCY="${CHURN_LATENCY:-1}"
+CHURN_WORKERS="${CHURN_WORKERS:-1}"
 START_TIMEOUT="${START_TIMEOUT:-120}"
 QUIET_WAIT="${QUIET_WAIT:-$(q 30 0)}"
 QUIET_MAX_PCT="${QUIET_MAX_PCT:-15}"
@@ -84,7 +97,7 @@ LOGS="$BENCH_DIR/logs"
 RES="$BENCH_DIR/results"
 HZ=$(getconf CLK_TCK)
 NCPU=$(nproc 2>/dev/null || echo 1)
-declare -A PORT=([knot]=$((PORT_BASE + 1)) [clusterdns]=$((PORT_BASE + 2)) [dnsmasq]=$((PORT_BASE + 3)) [nodeecho]=$((PORT_BASE + 4)) [clusterdns-ap]=$((PORT_BASE + 5)) [memtest]=$((PORT_BASE + 8)) [upstream]=$((PORT_BASE + 9)))
+declare -A PORT=([knot]=$((PORT_BASE + 1)) [clusterdns]=$((PORT_BASE + 2)) [dnsmasq]=$((PORT_BASE + 3)) [nodeecho]=$((PORT_BASE + 4)) [clusterdns-ap]=$((PORT_BASE + 5)) [memtest]=$((PORT_BASE + 8)) [upstream]=$((PORT_BASE + 9)) [churnapi]=$((PORT_BASE + 6)) [churnmetrics]=$((PORT_BASE + 7)))
 STAMP="$(date +%Y%m%d-%H%M%S)"
 CSV="$RES/bench-$STAMP.csv"
 CSV_HDR="server,mix,cores,workers,pinned,kind,run,offered_qps,sent,completed,lost,qps,avg_ms,min_ms,max_ms,p50_ms,p99_ms,rcodes,srv_cpu_pct,srv_us_per_query,perf_cpu_pct,other_cpu_pct,upstream_cpu_pct,waited_s"
@@ -179,7 +192,7 @@ exe_of() {
     case "$1" in
         knot|upstream) find_cmd knotd ;;
         dnsmasq) find_cmd dnsmasq ;;
-        clusterdns|clusterdns-ap|memtest|nodeecho) command -v node ;;
+        clusterdns|clusterdns-ap|memtest|nodeecho|churnapi) command -v node ;;
     esac
 }
 
@@ -571,6 +584,118 @@ do_memory() {
     log "memory: $(tail -1 "$RES/memory-$STAMP.csv")"
 }
 
+# ----------------------------------------------------------------- churn ---
+# clusterdns on the API source, fed by bench/churn.ts (a fake API server in its own process,
+# pinned with dnsperf to PERF_CPU; clusterdns alone on SERVER_CPU). Per rate: one max-QPS run
+# and (CHURN_LATENCY) one run at half the 0/s max QPS for p50/p99, each while the slices
+# change; programming latency from the probes (change sent -> answer changed, over TCP) and
+# from the coredns_kubernetes_dns_programming_duration_seconds histogram (trigger time ->
+# applied; buckets 1 ms * 2^n, so its p99 is a bucket bound).
+CHURN_CSV_HDR="rate,kind,offered_qps,sent,completed,lost,qps,avg_ms,min_ms,max_ms,p50_ms,p99_ms,rcodes,srv_cpu_pct,changes,changes_per_s,probes,probe_timeouts,prog_p50_ms,prog_p99_ms,prog_max_ms,hist_changes,hist_p99_le_ms"
+
+churn_ctl() { timeout 700 node "$ROOT/.bench-build/bench/churn.js" ctl "${PORT[churnapi]}" "$@"; }
+
+prog_hist() { # -> "le count" lines of the programming latency histogram (cumulative)
+    timeout 10 curl -s --max-time 5 "http://$ADDR:${PORT[churnmetrics]}/metrics" \
+        | awk '/^coredns_kubernetes_dns_programming_duration_seconds_bucket.*headless_with_selector/ { match($0, /le="[^"]*"/); print substr($0, RSTART+4, RLENGTH-5), $NF }'
+}
+
+hist_delta_p99() { # before-file after-file -> "count,p99_bucket_bound_ms"
+    awk 'FILENAME==ARGV[1] { b[$1]=$2; next } { d=$2-(($1 in b)?b[$1]:0); le[++n]=$1; c[n]=d } END {
+        tot=c[n]; if (tot <= 0) { printf "0,"; exit }
+        for (i=1; i<=n; i++) if (c[i] >= 0.99*tot) { printf "%d,%s", tot, (le[i]=="+Inf") ? "inf" : le[i]*1000; exit } }' "$1" "$2"
+}
+
+# churn_run RATE KIND [QPS_LIMIT] -> appends a row to $CSV (the churn CSV)
+churn_run() {
+    local rate=$1 kind=$2 qlim=${3:-} p=${PORT[clusterdns]} dur=$DURATION pid
+    [ "$kind" = warmup ] && dur=$WARMUP
+    alive clusterdns || die "clusterdns is not running"
+    pid=$(cat "$PIDS/clusterdns.pid")
+    local out="$LOGS/dnsperf.churn.r$rate.$kind.txt" h0="$RUN/churn/hist0" h1="$RUN/churn/hist1"
+    local args=(-s $ADDR -p "$p" -d "$DATA/queries-incluster.txt" -l "$dur" -c "$CLIENTS" -T "$THREADS" -q "$OUTSTANDING")
+    [ -n "$qlim" ] && args+=(-Q "$qlim" -v)
+    local pre=(); [ "$NCPU" -ge 2 ] && pre=(taskset -c "$PERF_CPU")
+    [ "$kind" = warmup ] || wait_quiet >/dev/null
+    prog_hist >"$h0"
+    churn_ctl POST "/churn?rate=$rate&seconds=$((dur + 2))&dns=$p&zone=cluster.local" >/dev/null || die "churn control: could not start rate $rate"
+    sleep 1 # the changes are flowing before the load starts, and go on until after it ends
+    local t0 t1 w0 w1
+    t0=$(tree_ticks "$pid"); w0=$(date +%s.%N)
+    timeout -k 5 $((dur + 30)) "${pre[@]}" dnsperf "${args[@]}" >"$out" 2>&1 || log "dnsperf exited $? (rate $rate, $kind; see $out)"
+    w1=$(date +%s.%N); t1=$(tree_ticks "$pid")
+    local res; res=$(churn_ctl GET /result) || die "churn control: no result for rate $rate"
+    prog_hist >"$h1"
+    [ "$kind" = warmup ] && return 0
+    local stats srv churnf hist
+    stats=$(timeout 120 node "$HERE/lib/dnsperf-stats.mjs" "$out")
+    srv=$(awk -v a="$t0" -v b="$t1" -v w0="$w0" -v w1="$w1" -v hz="$HZ" 'BEGIN{printf "%.0f", (b-a)/hz/(w1-w0)*100}')
+    churnf=$(timeout 30 node -e 'const r=JSON.parse(process.argv[1]);const f=(v)=>v===null?"":v;console.log([r.sent,r.achievedPerSecond,r.probes,r.timeouts,f(r.p50Ms),f(r.p99Ms),f(r.maxMs)].join(","))' "$res")
+    hist=$(hist_delta_p99 "$h0" "$h1")
+    echo "$rate,$kind,$qlim,$stats,$srv,$churnf,$hist" >>"$CSV"
+    log "$(printf 'churn %5s/s %-7s: %8.0f QPS  p99 %s ms  programming p50 %s p99 %s ms (%s probes), histogram p99 <= %s ms' \
+        "$rate" "$kind" "$(cut -d, -f4 <<<"$stats")" "$(cut -d, -f9 <<<"$stats")" "$(cut -d, -f5 <<<"$churnf")" "$(cut -d, -f6 <<<"$churnf")" "$(cut -d, -f3 <<<"$churnf")" "$(cut -d, -f2 <<<"$hist")")"
+}
+
+do_churn() {
+    mkdir -p "$PIDS" "$LOGS" "$RES" "$RUN/churn"
+    ensure_built force
+    # The run helpers read DATA and CSV: the churn stage has its own cluster and results.
+    local DATA="$BENCH_DIR/churn-data" CSV="$RES/churn-$STAMP.csv"
+    timeout 300 node "$HERE/gen-cluster.mjs" --out "$DATA" --queries "$QUERIES" --headless "$CHURN_HEADLESS" \
+        --format json --upstream-port "${PORT[upstream]}" >&2 || die "gen-cluster.mjs (churn) failed"
+    log "compiling bench/churn.ts (.bench-build/)"
+    (cd "$ROOT" && timeout 600 npx tsc -p tsconfig.json --outDir .bench-build >"$LOGS/churn-build.log" 2>&1) \
+        || { tail -20 "$LOGS/churn-build.log" >&2; die "could not compile bench/churn.ts"; }
+    echo "$CHURN_CSV_HDR" >"$CSV"
+    start_upstream
+    rm -f "$RUN/churn/ready" "$RUN/churn/kubeconfig"
+    local pre=(); [ "$NCPU" -ge 2 ] && pre=(taskset -c "$PERF_CPU")
+    launch churnapi 0 "$LOGS/churnapi.log" "${pre[@]}" node "$ROOT/.bench-build/bench/churn.js" api \
+        --snapshot "$DATA/snapshot.json" --dir "$RUN/churn" --control "${PORT[churnapi]}"
+    local i; for i in $(seq 1 600); do [ -s "$RUN/churn/ready" ] && break; alive churnapi || break; sleep 0.1; done
+    [ -s "$RUN/churn/ready" ] || { tail -20 "$LOGS/churnapi.log" >&2; die "the churn API process did not start"; }
+    local pin=0; [ "$NCPU" -ge 2 ] && pin=1
+    local lduck=""; clusterdns_has --lame-duck && lduck="--lame-duck 0"
+    # shellcheck disable=SC2086
+    launch clusterdns "$pin" "$LOGS/clusterdns.churn.log" node "$ROOT/dist/cli.js" serve --kubeconfig "$RUN/churn/kubeconfig" \
+        --listen "$ADDR:${PORT[clusterdns]}" --workers "$CHURN_WORKERS" --health off --ready off \
+        --metrics "$ADDR:${PORT[churnmetrics]}" --upstream "$ADDR:${PORT[upstream]}" $lduck $CLUSTERDNS_ARGS
+    local kn ki; read -r kn ki < <(known_name "$DATA")
+    wait_answer "${PORT[clusterdns]}" "$kn" A "$ki" "$START_TIMEOUT" \
+        || { tail -20 "$LOGS/clusterdns.churn.log" >&2; die "clusterdns (API source) did not answer $kn"; }
+    log "churn: clusterdns pid $(cat "$PIDS/clusterdns.pid") on the fake API ($(cat "$RUN/churn/ready"))"
+    check_server clusterdns 1
+    churn_run 0 warmup
+    local r m half=""
+    for r in $CHURN_RATES; do churn_run "$r" max; done
+    if [ "$CHURN_LATENCY" = 1 ]; then
+        m=$(awk -F, '$1==0 && $2=="max" {print $7; exit}' "$CSV")
+        half=$(awk -v m="${m:-0}" 'BEGIN{printf "%d", m / 2}')
+        if [ "$half" -gt 0 ]; then for r in $CHURN_RATES; do churn_run "$r" latency "$half"; done
+        else log "no 0/s max QPS: latency runs skipped (put 0 in CHURN_RATES)"; fi
+    fi
+    stop_one clusterdns
+    churn_ctl POST /stop >/dev/null 2>&1; sleep 0.5; stop_one churnapi
+    churn_table "$CSV"
+}
+
+churn_table() { # CSV -> a table on stdout and $RES/churn-STAMP.md
+    local md="${1%.csv}.md"
+    {
+        echo "| changes/s | kind | QPS | vs 0/s | p99 ms | changes sent | programming p50 / p99 / max ms (probes) | histogram p99 <= ms |"
+        echo "| ---: | --- | ---: | ---: | ---: | ---: | --- | ---: |"
+        awk -F, 'NR==1 {next} $2=="max" && $1==0 {base=$7} {rows[NR]=$0} END {
+            for (i=2; i<=NR; i++) { split(rows[i], f, ",");
+                ratio = (f[2]=="max" && base>0) ? sprintf("%.2fx", f[7]/base) : "";
+                printf "| %s | %s | %.0f | %s | %s | %s | %s / %s / %s (%s%s) | %s |\n", f[1], f[2], f[7], ratio, f[12], f[15],
+                    f[19], f[20], f[21], f[17], (f[18]>0 ? ", " f[18] " timed out" : ""), f[23] } }' "$1"
+        echo
+        echo "Targets (issue 11): QPS at 200/s >= 0.9x and at 1000/s >= 0.7x the 0/s QPS (max runs); programming p99 < 50 ms at 200/s."
+        echo "$(settings_line); churn: $CHURN_HEADLESS headless Services, API source (fake API server pinned with dnsperf), clusterdns --workers $CHURN_WORKERS"
+    } | tee "$md"
+}
+
 # ----------------------------------------------------------------- table ---
 do_table() {
     local csv=${1:-}
@@ -603,12 +728,16 @@ perf)
 memory)
     trap stop_all EXIT; trap 'exit 143' INT TERM
     do_deps; do_memory; cat "$RES/memory-$STAMP.csv" ;;
+churn)
+    trap stop_all EXIT; trap 'exit 143' INT TERM
+    do_deps; do_churn ;;
 all)
     trap stop_all EXIT; trap 'exit 143' INT TERM
     do_deps
     do_machine
     do_perf
     [ "$MEM" = 1 ] && do_memory
-    do_table "$CSV" ;;
-*) die "unknown command '$cmd' (all|deps|machine|gen|check|perf|memory|table|stop)" ;;
+    do_table "$CSV"
+    if [ "$CHURN" = 1 ]; then do_churn; fi ;;
+*) die "unknown command '$cmd' (all|deps|machine|gen|check|perf|memory|churn|table|stop)" ;;
 esac

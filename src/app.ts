@@ -4,7 +4,6 @@
 // each distinct listen address gets one UDP and one TCP listener whose handler routes a query
 // to the block with the most specific zone (resolve/router.ts). A reload builds the new blocks
 // on the same store, counters and sockets and swaps them in between two packets.
-import cluster from 'node:cluster';
 import type { HostPort, Options } from './config/options';
 import type { BlockPlan, ServerPlan } from './config/plan';
 import { planFromOptions } from './config/plan-from-options';
@@ -29,14 +28,24 @@ export interface Hooks {
   forwarderObserver?: ForwarderObserver;
   /** Called when the forward path is proven to loop back here; default: log and exit(1). */
   onLoop?: (message: string) => void;
-  /** A worker process: the cluster view arrives from the primary, no source is started here. */
+  /** No source is started here: the caller feeds `store` (tests, benches). */
   noSource?: boolean;
-  /** The view to serve (a worker's, fed by IPC); default a new, empty one. */
+  /** The view to serve; default a new, empty one. */
   store?: ClusterStore;
   /** A watched reload finished (clusterdns_source_reloads_total); zone files call it here. */
   reloaded?: (source: 'snapshot' | 'zonefile', ok: boolean) => void;
   /** Programming latency of the API source (ops/metrics.ts). */
   kubernetesObserver?: KubernetesObserver;
+  /**
+   * UDP sockets join the port's SO_REUSEPORT group, so the UDP threads of --workers N can bind
+   * theirs beside them (server/threads.ts). Default false: a port in use fails with EADDRINUSE.
+   */
+  reusePort?: boolean;
+  /**
+   * The local generation moved (a view change; `whole`: a zone file or config reload, after
+   * which no memoised local answer stands): copies of answers keyed to it are stale.
+   */
+  onGeneration?: (generation: number, whole: boolean) => void;
 }
 
 /** One listen address: its sockets' shared handler and the blocks it routes between. */
@@ -66,10 +75,18 @@ export interface Running {
   forwarder: Forwarder | null;
   /** Bound ports, one per listen address (UDP and TCP share the number). */
   ports: number[];
+  /** The local generation: moves with the view, zone file reloads and config reloads. */
+  generation(): number;
   /** Links that threw, over every address. */
   panics(): number;
   /** Query counters summed over every block and the unrouted queries (one series per server). */
   totalStats(): QueryStats;
+  /**
+   * Per-block query counters for /metrics: `server` dns://:PORT of each address the block
+   * listens on (several blocks on one port sum into their zones' series as CoreDNS keeps one
+   * per zone), `zone` its first zone; queries no block claimed under zone '.' of the address.
+   */
+  blockSeries(): { server: string; zone: string; stats: QueryStats }[];
   /** Cache numbers summed over the blocks that cache; null when none does. */
   cacheCounts(): CacheCounts | null;
   /** Upstream queries in flight, over every block. */
@@ -98,8 +115,12 @@ export async function startServer(opts: Options, log: Logger, hooks: Hooks = {},
   // A local generation that moves with the cluster view, with static zone reloads and with
   // config reloads (answers memoised under old settings die with it).
   let zoneVersion = 0;
-  const bump = () => (zoneVersion = (zoneVersion + 1) & 0xffff);
   const generation = () => store.generation * 65536 + zoneVersion;
+  const bump = () => {
+    zoneVersion = (zoneVersion + 1) & 0xffff;
+    hooks.onGeneration?.(generation(), true);
+  };
+  if (hooks.onGeneration) store.onChange(() => hooks.onGeneration!(generation(), false));
   // Static zone and config reloads drop the memo of local answers whole; a change of the view
   // drops only the answers that read what it touched (issue 11, resolve/local.ts).
   const localEpoch = () => zoneVersion;
@@ -154,8 +175,7 @@ export async function startServer(opts: Options, log: Logger, hooks: Hooks = {},
     return { addr, port: addr.port, handler: new QueryHandler(routing(bs)), blocks: bs };
   });
 
-  // Sources: a snapshot file or the Kubernetes API; none in a worker, whose view is fed by
-  // the primary (server/workers.ts).
+  // Sources: a snapshot file or the Kubernetes API; none when the caller feeds the store.
   let synced = () => store.synced;
   let reloadSource = () => {};
   if (!hooks.noSource) {
@@ -173,13 +193,13 @@ export async function startServer(opts: Options, log: Logger, hooks: Hooks = {},
 
   const listeners: (UdpListener | FastUdpListener | TcpListener)[] = [];
   // Batched native UDP (issue 6: measured 0.9-1.4x Knot on one core where node:dgram gave
-  // 0.5-0.6x; bench/micro/README.md). Workers then bind one SO_REUSEPORT socket each, which
-  // needs a fixed port: on port 0 (tests) each would get its own, so workers keep dgram there.
+  // 0.5-0.6x; bench/micro/README.md). With --workers N the socket joins a SO_REUSEPORT group
+  // that the UDP threads join on the same port (server/threads.ts).
   const native = opts.nativeUdp && nativeUdpAvailable();
   if (opts.nativeUdp && !native) slog.info('using node:dgram for UDP', { reason: nativeUdpUnavailableReason() });
   const onSocketError = (e: Error) => errors.error(`socket:${(e as NodeJS.ErrnoException).code}`, `server: socket error: ${e.message}`);
   const udpFor = (addr: HostPort, handler: QueryHandler) =>
-    native && !(cluster.isWorker && addr.port === 0) ? new FastUdpListener(addr, handler, onSocketError) : new UdpListener(addr, handler, onSocketError);
+    native ? new FastUdpListener(addr, handler, onSocketError, hooks.reusePort ?? false) : new UdpListener(addr, handler, onSocketError);
   try {
     for (const a of addresses) {
       // Port 0: TCP takes the number UDP was given, so one port serves both. UDP and TCP
@@ -255,6 +275,7 @@ export async function startServer(opts: Options, log: Logger, hooks: Hooks = {},
     cache: first?.cache ?? null,
     forwarder: first?.forwarder ?? null,
     ports: addresses.map((a) => a.port),
+    generation,
     panics: () => addresses.reduce((n, a) => n + a.handler.panics, 0),
     totalStats: () => {
       // One block (flags, YAML, most Corefiles): its counters as they are, no copy.
@@ -262,6 +283,34 @@ export async function startServer(opts: Options, log: Logger, hooks: Hooks = {},
       const sum = new QueryStats();
       for (const st of new Set([unrouted, ...blocks.map((b) => b.stats)])) sum.add(st.snapshot());
       return sum;
+    },
+    blockSeries: () => {
+      const out = new Map<string, { server: string; zone: string; stats: QueryStats }>();
+      const add = (server: string, zone: string, st: QueryStats) => {
+        const k = `${server} ${zone}`;
+        const seen = out.get(k);
+        if (seen === undefined) out.set(k, { server, zone, stats: st });
+        else if (seen.stats !== st) {
+          // Two blocks (or two addresses on one port) in one series: summed, at scrape time only.
+          const sum = new QueryStats();
+          sum.add(seen.stats.snapshot());
+          sum.add(st.snapshot());
+          seen.stats = sum;
+        }
+      };
+      // A block's counters are its own, not per address: each is listed under the first
+      // address it listens on (a block on two ports is counted once).
+      const listed = new Set<Block>();
+      for (const a of addresses) {
+        for (const b of a.blocks) {
+          if (listed.has(b)) continue;
+          listed.add(b);
+          add(`dns://:${a.port}`, b.zoneLabel, b.stats);
+        }
+      }
+      // Unrouted queries (unreadable, or outside every zone) under the first address, zone '.'.
+      if (addresses.length > 0 && unrouted.requests.some((n) => n > 0)) add(`dns://:${addresses[0].port}`, '.', unrouted);
+      return [...out.values()];
     },
     cacheCounts: () => {
       let out: CacheCounts | null = null;

@@ -10,9 +10,6 @@ import { resolveOptions } from './config/file';
 import type { Options } from './config/options';
 import { createLogger } from './ops/log';
 import { runServe } from './ops/serve';
-import cluster from 'node:cluster';
-import { runMulti } from './server/multi';
-import { runWorker } from './server/workers';
 import { coreDnsArgv } from './corefile/argv';
 import { corefileOptions, pluginList, runCheck, writePidfile } from './corefile/commands';
 
@@ -52,7 +49,7 @@ function serveCommand(): Command {
     .option('--namespace-selector <labels>', 'watch only Namespaces matching this label selector')
     .option('--startup-timeout <ms>', 'serve anyway after this long without a first sync, ms')
     .option('--lame-duck <ms>', 'after SIGTERM keep answering this long with /ready 503, ms')
-    .option('--workers <n>', 'processes answering on the same port')
+    .option('--workers <n>', 'threads answering UDP on the same port')
     .option('--log-level <level>', 'debug | info | warn | error')
     .option('--log-queries', 'log every query (costly)')
     .option('--demo-hint', 'print a dig line to try after start-up')
@@ -94,9 +91,7 @@ function serveCommand(): Command {
       const log = createLogger(opts.logLevel);
       for (const w of warnings) log.warn(w, { code: 'CDNS_COREFILE_WARNING' });
       try {
-        if (opts.workers <= 1) await runServe(opts, log, flags, corefile);
-        else if (cluster.isPrimary) await runMulti(opts, log, flagsToOptions(flags));
-        else await runWorker(opts, log);
+        await runServe(opts, log, flags, corefile);
       } catch (e) {
         fail(e);
       }

@@ -30,11 +30,22 @@ export interface EncodedAnswer {
   /** Smallest TTL in the answer (or the negative TTL): how long it may be cached. */
   minTtl: number;
   /**
-   * Runs of records `loadbalance` may rotate, as flat triples (body offset, record size,
-   * count); null = none. Left undefined by answers not built here (forwarded ones): the first
+   * Runs of records `loadbalance` may rotate; null = none. Left undefined by answers not built here (forwarded ones): the first
    * shuffled response computes it (rotationRuns).
    */
-  lbRuns?: Int32Array | null;
+  lbRuns?: RotationRun[] | null;
+}
+
+/** A run of same-owner, same-size A (or AAAA) records `loadbalance` may rotate. */
+export interface RotationRun {
+  /** Body offset of the first record, record size, number of records. */
+  start: number;
+  size: number;
+  count: number;
+  /** The run's bytes twice: every rotation is one contiguous slice of it. */
+  ring: Buffer;
+  /** ring views per rotation, made on first use: one native copy per response, no allocation. */
+  views: (Uint8Array | undefined)[];
 }
 
 export function encodeAnswer(qnameLower: string, set: AnswerSet): EncodedAnswer {
@@ -77,9 +88,9 @@ const AAAA_RR = 2 + 10 + 16;
  * keeps every pointer, record boundary (truncation) and TTL offset (cache ageing) valid.
  * CNAMEs, SRV and everything else keep their place (CoreDNS loadbalance).
  */
-export function rotationRuns(a: EncodedAnswer): Int32Array | null {
+export function rotationRuns(a: EncodedAnswer): RotationRun[] | null {
   const { body, rrEnds, ttlOffsets } = a;
-  const runs: number[] = [];
+  const runs: RotationRun[] = [];
   const bounds = [a.an, a.an + a.ns, rrEnds.length];
   let section = 0;
   let runStart = -1;
@@ -87,7 +98,10 @@ export function rotationRuns(a: EncodedAnswer): Int32Array | null {
   let runCount = 0;
   let runOwner = -1;
   const close = (): void => {
-    if (runCount >= 2) runs.push(runStart, runSize, runCount);
+    if (runCount >= 2) {
+      const bytes = body.subarray(runStart, runStart + runSize * runCount);
+      runs.push({ start: runStart, size: runSize, count: runCount, ring: Buffer.concat([bytes, bytes]), views: [] });
+    }
     runCount = 0;
     runOwner = -1;
   };
@@ -117,35 +131,42 @@ export function rotationRuns(a: EncodedAnswer): Int32Array | null {
     runOwner = owner;
   }
   close();
-  return runs.length === 0 ? null : Int32Array.from(runs);
+  return runs.length === 0 ? null : runs;
 }
 
-/** xorshift32: cheap, no allocation; only spread matters here, not unpredictability. */
-let lbState = (Date.now() ^ (process.pid << 16)) | 1;
+/**
+ * xorshift32 state: cheap; only spread matters here, not unpredictability. Kept in a typed
+ * array: a module `let` holding a 32-bit value would be a heap number, allocated per write.
+ */
+const lbState = new Int32Array([(Date.now() ^ (process.pid << 16)) | 1]);
 
 /**
- * Rotates each run of `a` in `out` (where a.body was copied at `at`, `bodyLen` bytes kept) by a
- * pseudo-random offset: what `loadbalance` does per response. Records cut by truncation stay
- * cut; the kept ones are a rotated window, whole records only.
+ * Rotates each run in `out` (where the body was copied at `at`, `bodyLen` bytes kept) by a
+ * pseudo-random offset: what `loadbalance` does per response. The rotated run is one slice of
+ * its ring, copied in one native call. Records cut by truncation stay cut; the kept ones are a
+ * rotated window, whole records only.
  */
-function rotate(out: Buffer, at: number, bodyLen: number, a: EncodedAnswer, runs: Int32Array): void {
-  const body = a.body;
-  for (let r = 0; r < runs.length; r += 3) {
-    const start = runs[r];
+function rotate(out: Buffer, at: number, bodyLen: number, runs: RotationRun[]): void {
+  for (let r = 0; r < runs.length; r++) {
+    const run = runs[r];
+    const start = run.start;
     if (start >= bodyLen) break;
-    const size = runs[r + 1];
-    const count = runs[r + 2];
-    lbState ^= lbState << 13;
-    lbState ^= lbState >>> 17;
-    lbState ^= lbState << 5;
-    const k = (lbState >>> 0) % count;
+    let x = lbState[0];
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    lbState[0] = x;
+    const k = (x >>> 0) % run.count;
     if (k === 0) continue;
-    const end = Math.min(start + count * size, bodyLen);
-    const split = start + k * size;
-    // [split, runEnd) first, then [start, split), as much as fits before `end`.
-    const headLen = Math.min(start + count * size - split, end - start);
-    body.copy(out, at + start, split, split + headLen);
-    if (start + headLen < end) body.copy(out, at + start + headLen, start, start + (end - start - headLen));
+    const len = run.size * run.count;
+    if (start + len <= bodyLen) {
+      let view = run.views[k];
+      if (view === undefined) view = run.views[k] = run.ring.subarray(k * run.size, k * run.size + len);
+      out.set(view, at + start);
+    } else {
+      // Truncated inside the run (rare: a big answer over 512-byte UDP).
+      out.set(run.ring.subarray(k * run.size, k * run.size + (bodyLen - start)), at + start);
+    }
   }
 }
 
@@ -164,6 +185,26 @@ const OPT_LEN = 11;
  * @param shuffle rotate the A/AAAA records of a NOERROR answer (`loadbalance`, rotationRuns).
  */
 export function buildResponse(msg: Buffer, q: QueryShape, a: EncodedAnswer, maxSize: number, ttlSpent = 0, shuffle = false): Buffer {
+  const opt = q.edns ? OPT_LEN : 0;
+  const fits = q.questionEnd + a.body.length + opt <= maxSize;
+  const out = Buffer.allocUnsafe(fits ? q.questionEnd + a.body.length + opt : q.questionEnd + keptBody(a, maxSize - q.questionEnd - opt) + opt);
+  writeResponse(out, 0, msg, q, a, maxSize, ttlSpent, shuffle);
+  return out;
+}
+
+/** Body bytes kept when only `room` bytes are left for records: whole records only. */
+function keptBody(a: EncodedAnswer, room: number): number {
+  let keep = 0;
+  while (keep < a.rrEnds.length && a.rrEnds[keep] <= room) keep++;
+  return keep === 0 ? 0 : a.rrEnds[keep - 1];
+}
+
+/**
+ * buildResponse written into `out` at `at` instead of a new buffer (the UDP threads of
+ * --workers N write straight into their send arena, server/udp-thread.ts); `out` must have
+ * room for min(maxSize, the whole response). Returns the response's length.
+ */
+export function writeResponse(out: Buffer, at: number, msg: Buffer, q: QueryShape, a: EncodedAnswer, maxSize: number, ttlSpent = 0, shuffle = false): number {
   const qEnd = q.questionEnd;
   const opt = q.edns ? OPT_LEN : 0;
   let bodyLen = a.body.length;
@@ -181,33 +222,32 @@ export function buildResponse(msg: Buffer, q: QueryShape, a: EncodedAnswer, maxS
     ns = Math.min(Math.max(keep - a.an, 0), a.ns);
     ar = Math.max(keep - a.an - a.ns, 0);
   }
-  const out = Buffer.allocUnsafe(qEnd + bodyLen + opt);
-  msg.copy(out, 0, 0, qEnd);
+  msg.copy(out, at, 0, qEnd);
   const ext = a.rcode >> 4; // extended rcode bits live in the OPT TTL (RFC 6891 §6.1.3)
   out.writeUInt16BE(
     FLAG.QR | (q.opcode << 11) | (a.authoritative ? FLAG.AA : 0) | tc | (q.flags & FLAG.RD) | FLAG.RA | (a.rcode & 0xf),
-    2,
+    at + 2,
   );
-  out.writeUInt16BE(1, 4);
-  out.writeUInt16BE(an, 6);
-  out.writeUInt16BE(ns, 8);
-  out.writeUInt16BE(ar + (opt ? 1 : 0), 10);
-  a.body.copy(out, qEnd, 0, bodyLen);
+  out.writeUInt16BE(1, at + 4);
+  out.writeUInt16BE(an, at + 6);
+  out.writeUInt16BE(ns, at + 8);
+  out.writeUInt16BE(ar + (opt ? 1 : 0), at + 10);
+  a.body.copy(out, at + qEnd, 0, bodyLen);
   if (shuffle && a.rcode === 0 && bodyLen > 0) {
     let runs = a.lbRuns;
     if (runs === undefined) runs = a.lbRuns = rotationRuns(a);
-    if (runs !== null) rotate(out, qEnd, bodyLen, a, runs);
+    if (runs !== null) rotate(out, at + qEnd, bodyLen, runs);
   }
   if (ttlSpent > 0) {
     for (const off of a.ttlOffsets) {
       if (off >= bodyLen) break;
-      const at = qEnd + off;
-      const ttl = out.readUInt32BE(at);
-      out.writeUInt32BE(ttl > ttlSpent ? ttl - ttlSpent : 0, at);
+      const p = at + qEnd + off;
+      const ttl = out.readUInt32BE(p);
+      out.writeUInt32BE(ttl > ttlSpent ? ttl - ttlSpent : 0, p);
     }
   }
-  if (opt) writeOpt(out, qEnd + bodyLen, ext);
-  return out;
+  if (opt) writeOpt(out, at + qEnd + bodyLen, ext);
+  return qEnd + bodyLen + opt;
 }
 
 function writeOpt(out: Buffer, at: number, extRcode: number): void {

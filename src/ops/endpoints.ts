@@ -1,6 +1,4 @@
-// The three operations endpoints of SPEC §5, built the same way for a single process
-// (ops/serve.ts) and for the primary of --workers (server/multi.ts): only what "ready" means
-// differs between them.
+// The three operations endpoints of SPEC §5 (ops/serve.ts): what "ready" means is the caller's.
 import { performance } from 'node:perf_hooks';
 import type { Options } from '../config/options';
 import { startOps, text, type OpsServer } from './http';

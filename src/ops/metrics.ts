@@ -4,8 +4,8 @@
 //
 // Everything is read at scrape time from a MetricsView the caller hands over: the query
 // counters of server/stats.ts, the cache's numbers, the forwarder's ForwardStats, the cluster
-// view. In one process that is the Running's own objects; with workers the primary hands over
-// the sums of its workers' snapshots (QueryStats.add, ForwardStats.add). Nothing here holds
+// view: the Running's own objects, plus the query counters of the UDP threads of --workers N
+// summed in (QueryStats.add, ops/serve.ts). Nothing here holds
 // module state, and nothing runs per query (families.ts says why and what it measured).
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Options } from '../config/options';
@@ -34,6 +34,17 @@ export interface MetricsView {
   cluster: ClusterCounts | null;
   /** Enabled links and endpoints, CoreDNS plugin names (coredns_plugin_enabled). */
   plugins: string[];
+  /**
+   * Server blocks (issue 9): the query counters of each, labelled as CoreDNS labels them
+   * (`server` dns://:PORT, `zone` the block's first zone). Absent: `stats` as one series.
+   */
+  blocks?: BlockSeries[];
+}
+
+export interface BlockSeries {
+  server: string;
+  zone: string;
+  stats: QueryStats;
 }
 
 export interface MetricsOptions {
@@ -77,6 +88,8 @@ export class Metrics {
     const reg = this.registry;
     if (opts.processMetrics !== false) collectDefaultMetrics({ register: reg });
     const v = () => this.view;
+    // One series per server block; without blocks (a primary summing its workers) one series.
+    const series = (): BlockSeries[] => v().blocks ?? [{ server: opts.server(), zone: ZONE, stats: v().stats }];
 
     // --- CoreDNS: metrics plugin ---
     gaugeFamily(reg, 'coredns_build_info', 'A metric with a constant \'1\' value labeled by version, revision, and goversion from which CoreDNS was built.', ['version', 'revision', 'goversion'], (emit) =>
@@ -87,37 +100,45 @@ export class Metrics {
       for (const name of v().plugins) emit({ server: opts.server(), zone: ZONE, view: VIEW, name }, 1);
     });
     counterFamily(reg, 'coredns_dns_requests_total', 'Counter of DNS requests made per zone, protocol and family.', ['server', 'zone', 'view', 'proto', 'family', 'type'], (emit) => {
-      const r = v().stats.requests;
-      for (let p = 0; p < PROTOS.length; p++) {
-        for (let f = 0; f < FAMILIES.length; f++) {
-          for (let t = 0; t < NT; t++) {
-            const n = r[(p * 2 + f) * NT + t];
-            if (n > 0) emit({ server: opts.server(), zone: ZONE, view: VIEW, proto: PROTOS[p], family: FAMILIES[f], type: MONITORED_TYPES[t] }, n);
+      for (const b of series()) {
+        const r = b.stats.requests;
+        for (let p = 0; p < PROTOS.length; p++) {
+          for (let f = 0; f < FAMILIES.length; f++) {
+            for (let t = 0; t < NT; t++) {
+              const n = r[(p * 2 + f) * NT + t];
+              if (n > 0) emit({ server: b.server, zone: b.zone, view: VIEW, proto: PROTOS[p], family: FAMILIES[f], type: MONITORED_TYPES[t] }, n);
+            }
           }
         }
       }
     });
     counterFamily(reg, 'coredns_dns_responses_total', 'Counter of response status codes.', ['server', 'zone', 'view', 'rcode', 'plugin'], (emit) => {
-      const r = v().stats.responses;
-      for (let rc = 0; rc < RCODE_SLOTS; rc++) {
-        for (let s = 0; s < SOURCES.length; s++) {
-          const n = r[rc * SOURCES.length + s];
-          if (n > 0) emit({ server: opts.server(), zone: ZONE, view: VIEW, rcode: rcodeLabel(rc), plugin: SOURCES[s] }, n);
+      for (const b of series()) {
+        const r = b.stats.responses;
+        for (let rc = 0; rc < RCODE_SLOTS; rc++) {
+          for (let s = 0; s < SOURCES.length; s++) {
+            const n = r[rc * SOURCES.length + s];
+            if (n > 0) emit({ server: b.server, zone: b.zone, view: VIEW, rcode: rcodeLabel(rc), plugin: SOURCES[s] }, n);
+          }
         }
       }
     });
     // One series per query type that was asked (CoreDNS labels latency by type).
     new BucketedHistogram(reg, 'coredns_dns_request_duration_seconds', 'Histogram of the time (in seconds) each request took per zone.', ['server', 'zone', 'view', 'type'], DURATION_BUCKETS, (emit) => {
-      const s = v().stats;
-      for (let t = 0; t < NT; t++) {
-        let n = 0;
-        for (let b = 0; b < NDB; b++) n += s.duration[t * NDB + b];
-        if (n > 0) emit({ server: opts.server(), zone: ZONE, view: VIEW, type: MONITORED_TYPES[t] }, s.duration, t * NDB, s.durationSum[t]);
+      for (const blk of series()) {
+        const s = blk.stats;
+        for (let t = 0; t < NT; t++) {
+          let n = 0;
+          for (let b = 0; b < NDB; b++) n += s.duration[t * NDB + b];
+          if (n > 0) emit({ server: blk.server, zone: blk.zone, view: VIEW, type: MONITORED_TYPES[t] }, s.duration, t * NDB, s.durationSum[t]);
+        }
       }
     });
     const perProto = (counts: (s: QueryStats) => Float64Array, sums: (s: QueryStats) => Float64Array) => (emit: EmitBuckets) => {
-      const s = v().stats;
-      for (let p = 0; p < PROTOS.length; p++) emit({ server: opts.server(), zone: ZONE, view: VIEW, proto: PROTOS[p] }, counts(s), p * NSB, sums(s)[p]);
+      for (const b of series()) {
+        const s = b.stats;
+        for (let p = 0; p < PROTOS.length; p++) emit({ server: b.server, zone: b.zone, view: VIEW, proto: PROTOS[p] }, counts(s), p * NSB, sums(s)[p]);
+      }
     };
     new BucketedHistogram(reg, 'coredns_dns_request_size_bytes', 'Size of the EDNS0 UDP buffer in bytes (64K for TCP) per zone and protocol.', ['server', 'zone', 'view', 'proto'], SIZE_BUCKETS, perProto((s) => s.reqSize, (s) => s.reqSizeSum));
     new BucketedHistogram(reg, 'coredns_dns_response_size_bytes', 'Size of the returned response in bytes.', ['server', 'zone', 'view', 'proto'], SIZE_BUCKETS, perProto((s) => s.respSize, (s) => s.respSizeSum));

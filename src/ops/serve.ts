@@ -23,6 +23,8 @@ import { ConfigReloader, type ReloadOutcome } from './reload';
 import { CorefileReloader, type CorefileLoad } from './corefile-reload';
 import type { ServerPlan } from '../config/plan';
 import { upstreamObserver } from './upstream-log';
+import { nativeUdpAvailable, nativeUdpUnavailableReason } from '../server/fast-udp';
+import { startThreads, ThreadCells, type Threads } from '../server/threads';
 
 export interface ServeOptions {
   /** The command-line layer, re-applied over the config file on every reload (see ConfigReloader.base without it). */
@@ -31,6 +33,8 @@ export interface ServeOptions {
   reloadDebounceMs?: number;
   /** process_* / nodejs_* metrics (default: when /metrics is on). */
   processMetrics?: boolean;
+  /** A UDP thread died after start-up (default: log CDNS_WORKER_FAILED and exit 1). */
+  onFatal?: (message: string) => void;
   /**
    * A Corefile's server blocks (opts.corefile): served instead of the flags' plan, and
    * reloaded with `corefile.load` (the Corefile and its imports watched, SIGHUP, `reload`).
@@ -44,6 +48,8 @@ export interface Serving {
   /** Ports the ops servers bound: health, ready, metrics (0 when off). */
   opsPorts: { health: number; ready: number; metrics: number };
   metrics: Metrics;
+  /** The UDP threads of --workers N (null with one worker). */
+  threads: Threads | null;
   /** Upstream counters (coredns_forward_*), fed by the forwarder's observer. */
   forward: ForwardStats;
   /** Watches --config; null without one. */
@@ -63,11 +69,12 @@ const DRAIN_MS = 1000;
 
 export async function startServing(opts: Options, log: Logger, serve: ServeOptions = {}): Promise<Serving> {
   let running: Running | null = null;
+  let threads: Threads | null = null;
   let lameDuck = false;
   const forward = new ForwardStats();
   const metrics = new Metrics({
     server: () => `dns://:${running?.ports[0] ?? opts.listen[0].port}`,
-    read: () => view(running, forward),
+    read: () => view(running, forward, threads),
     // The GC observer and event-loop sampler of the process metrics only run when scraped for.
     processMetrics: serve.processMetrics ?? opts.metrics !== null,
   });
@@ -78,18 +85,40 @@ export async function startServing(opts: Options, log: Logger, serve: ServeOptio
 
   const ulog = log.stage('upstream');
   const upstreamErrors = new Consolidator(ulog);
+  // --workers N: N-1 UDP threads beside this one (server/threads.ts). They bind through the
+  // native addon, which node:dgram cannot stand in for (no SO_REUSEPORT in Node 20).
+  const threaded = opts.workers > 1 && opts.nativeUdp && nativeUdpAvailable();
+  if (opts.workers > 1 && !threaded) {
+    log.stage('server').warn('--workers needs the native UDP addon: answering on one thread', { reason: opts.nativeUdp ? nativeUdpUnavailableReason() : '--no-native-udp' });
+  }
+  const cells = threaded ? new ThreadCells(!opts.logQueries) : null;
   try {
     running = await startServer(opts, log, {
       forwarderObserver: upstreamObserver(forward, upstreamErrors, ulog),
       reloaded: (source, ok) => metrics.sourceReloaded(source, ok),
       kubernetesObserver: metrics.kubernetesObserver(),
+      reusePort: threaded,
+      onGeneration: cells?.generation,
     }, serve.corefile?.plan);
+    if (cells) {
+      const socketErrors = new Consolidator(log.stage('server'));
+      threads = await startThreads(running, cells, {
+        count: opts.workers - 1,
+        onFatal: serve.onFatal ?? ((message) => {
+          log.stage('server').error(message, { code: 'CDNS_WORKER_FAILED' });
+          process.exit(1);
+        }),
+        onSocketError: (e) => socketErrors.error('thread-socket', `server: socket error: ${e.message}`),
+      });
+    }
   } catch (e) {
     upstreamErrors.close();
+    await running?.close();
     await Promise.all(ops.map((s) => s.close()));
     throw e;
   }
   const r = running;
+  const th = threads;
 
   const reloader = opts.config
     ? new ConfigReloader({
@@ -101,6 +130,7 @@ export async function startServing(opts: Options, log: Logger, serve: ServeOptio
         current: () => r.opts,
         apply: (plan) => {
           r.reconfigure(plan.apply);
+          cells?.reconfigured(!plan.apply.logQueries);
           log.setLevel(plan.apply.logLevel);
         },
         log,
@@ -133,6 +163,7 @@ export async function startServing(opts: Options, log: Logger, serve: ServeOptio
   let endLameDuck = () => {};
   return {
     running: r,
+    threads: th,
     ops,
     opsPorts,
     metrics,
@@ -171,6 +202,7 @@ export async function startServing(opts: Options, log: Logger, serve: ServeOptio
         // point are read and answered rather than dropped with the socket.
         await new Promise<void>((done) => setImmediate(done));
         log.info('lame duck over: closing the DNS listeners');
+        await th?.close();
         await r.close(DRAIN_MS);
         upstreamErrors.close();
         await Promise.all(ops.map((s) => s.close()));
@@ -185,14 +217,23 @@ export async function startServing(opts: Options, log: Logger, serve: ServeOptio
 const NO_QUERIES = new QueryStats();
 
 /** What /metrics reads, from one process's own objects (a primary sums its workers instead). */
-function view(r: Running | null, forward: ForwardStats): MetricsView | Promise<MetricsView> {
+function view(r: Running | null, forward: ForwardStats, threads: Threads | null): MetricsView | Promise<MetricsView> {
   if (r === null) return { stats: NO_QUERIES, cache: null, panics: 0, forward: null, cluster: null, plugins: [] };
   const c = r.cacheCounts();
   const s = r.store;
   const forwarding = r.blocks.some((b) => b.forwarder !== null);
+  let stats = r.totalStats();
+  const cache = c;
+  if (threads) {
+    // The threads count in shared memory: their counters are added here, at scrape time.
+    const sum = new QueryStats();
+    for (const t of [stats, ...threads.stats]) sum.add(t.snapshot());
+    stats = sum;
+    if (cache) cache.hits += threads.cacheHits();
+  }
   return {
-    stats: r.totalStats(),
-    cache: c,
+    stats,
+    cache,
     panics: r.panics(),
     forward: forwarding || forward.upstreams.size > 0 ? forward : null,
     cluster: {
@@ -201,6 +242,7 @@ function view(r: Running | null, forward: ForwardStats): MetricsView | Promise<M
       objects: { services: s.services.size, endpointsets: s.endpointSets.size, pods: s.pods.size, namespaces: s.namespaces.size },
     },
     plugins: enabledPlugins(r.opts, { forwarder: forwarding, cache: c !== null }),
+    blocks: r.blockSeries(),
   };
 }
 

@@ -88,6 +88,22 @@ export interface ResolverParts {
   now?: () => number;
 }
 
+/** An answer other threads may reuse (Resolver.reusable). */
+export interface Reusable {
+  answer: EncodedAnswer;
+  /**
+   * The generation it is valid for; 0: any (a forwarded answer, or a local one whose memo
+   * reports its drops through LocalAnswers.onDrop).
+   */
+  generation: number;
+  /** ms since epoch: when a cached answer was stored (its TTLs count down from here); 0 for local answers. */
+  storedAt: number;
+  /** ms since epoch; Infinity for local answers. */
+  expiresAt: number;
+  /** Rotate A/AAAA records per response, as this chain does (`loadbalance`). */
+  shuffle: boolean;
+}
+
 /** RFC 8767 §4: stale answers go out with a 30 s TTL. */
 const STALE_TTL = 30;
 /** Bound on CNAME hops inside our own zones (RFC 1034 §3.6.2 loop protection). */
@@ -251,6 +267,24 @@ export class Resolver implements AutopathChain {
         return buildResponse(msg, shape, err.code === 'CDNS_UPSTREAM_OVERLOADED' ? REFUSED : SERVFAIL, maxSize);
       },
     );
+  }
+
+  /**
+   * The answer the chain now holds for `key`, when any client may be given it: a memoised
+   * local answer or a fresh cached one. The UDP threads of --workers N keep it in their own
+   * memo after asking the main thread (server/threads.ts). Answers that depend on the client
+   * are never in the memo or the cache (this thread would give them to anyone), so never here.
+   */
+  reusable(key: string): Reusable | null {
+    const epoch = this.epoch();
+    const hit = this.local.get(key, epoch);
+    const gen = this.parts.generation();
+    // Memo entries dropped by dependency are valid until the memo says it dropped them
+    // (LocalAnswers.onDrop); with a memo keyed to the generation, until the generation moves.
+    if (hit !== undefined) return { answer: hit, generation: this.epoch === this.parts.generation ? gen : 0, storedAt: 0, expiresAt: Infinity, shuffle: this.lb };
+    const e = this.parts.cache?.peek(key);
+    if (e === undefined || this.now() >= e.expiresAt || (e.generation !== 0 && e.generation !== gen)) return null;
+    return { answer: e.answer, generation: e.generation, storedAt: e.storedAt, expiresAt: e.expiresAt, shuffle: this.lb };
   }
 
   /** autopath.ts: a composed answer, kept in the cache for its generation and TTL. */

@@ -8,93 +8,23 @@
 // The addon is optional: `npm ci` builds it when a compiler is there, and nativeUdpAvailable()
 // tells the caller whether to use this class or UdpListener (node:dgram).
 import assert from 'node:assert';
-import cluster from 'node:cluster';
+import fs from 'node:fs';
 import { isIP } from 'node:net';
-import path from 'node:path';
 import type { HostPort } from '../config/options';
 import { PROTO_UDP, type QueryHandler } from './handler';
+import { BATCH, COUNTERS, SLOT, loadAddon, nativeUdpUnavailableReason, type Binding, type FastUdpCounters, type NativeHandle, type OpenOptions } from './udp-addon';
 
-/** Datagrams per recvmmsg/sendmmsg (Knot DNS uses 64 as well). */
-const BATCH = 64;
-/**
- * Bytes per arena slot. A query longer than this is dropped (counted as `truncated`): DNS
- * queries are at most 512 bytes without EDNS and far below 4096 with it (RFC 6891 §6.2.5).
- * A reply longer than this (possible only with a maximum UDP size over 4096) is sent on its own.
- */
-const SLOT = 4096;
+export { nativeUdpAvailable, nativeUdpUnavailableReason, type FastUdpCounters } from './udp-addon';
 
-/** Counter order shared with native/udp.c. */
-const COUNTERS = ['received', 'sent', 'truncated', 'sendDropped', 'sendErrors', 'recvErrors', 'wakeups', 'rounds'] as const;
-export type FastUdpCounters = Record<(typeof COUNTERS)[number], number>;
-
-interface NativeHandle {
-  readonly port: number;
-}
-
-interface OpenOptions {
-  family: 4 | 6;
-  host: string;
-  port: number;
-  reusePort: boolean;
-  batch: number;
-  slot: number;
-  recv: ArrayBuffer;
-  send: ArrayBuffer;
-  addrs: ArrayBuffer;
-  meta: ArrayBuffer;
-  counters: ArrayBuffer;
-  onBatch: (n: number) => void;
-  onError: (e: Error) => void;
-}
-
-interface Binding {
-  ADDR_SLOT: number;
-  COUNTERS: number;
-  open(o: OpenOptions): NativeHandle;
-  sendTo(h: NativeHandle, data: Uint8Array, token: Uint8Array): number;
-  close(h: NativeHandle): void;
-}
-
-// dist/server/fast-udp.js and src/server/fast-udp.ts (ts-jest) both reach the build output
-// at the package root with the same relative path.
-const ADDON = path.join(__dirname, '../../build/Release/clusterdns_udp.node');
 // `performance` is a lazy getter on globalThis in Node 20: read it once, not per batch.
 const perf = performance;
-
-let binding: Binding | null | undefined;
-let unavailable: string | null = null;
-
-function load(): Binding | null {
-  if (binding !== undefined) return binding;
-  binding = null;
-  try {
-    const b = require(ADDON) as Partial<Binding>;
-    if (typeof b.open !== 'function') unavailable = `the native UDP addon has no batched I/O on ${process.platform}`;
-    else if (b.COUNTERS !== COUNTERS.length || !b.ADDR_SLOT) unavailable = `${ADDON} is from another version of clusterdns; run npm ci`;
-    else binding = b as Binding;
-  } catch (e) {
-    unavailable = `native UDP addon not loaded (${(e as Error).message.split('\n')[0]})`;
-  }
-  return binding;
-}
-
-/** True when the addon is built and loads: use FastUdpListener, else UdpListener. */
-export function nativeUdpAvailable(): boolean {
-  return load() !== null;
-}
-
-/** Why nativeUdpAvailable() is false (for one start-up log line), or null when it is true. */
-export function nativeUdpUnavailableReason(): string | null {
-  load();
-  return unavailable;
-}
 
 /**
  * The client of the datagram in one arena slot, decoded only when a link reads it (whoami, a
  * template reading .Remote): the slot holds the kernel's sockaddr_in / sockaddr_in6 (Linux
  * layout: family in host order, then the port in network order, then the address).
  */
-class ArenaPeer {
+export class ArenaPeer {
   /** Byte offset of the current slot in `addrs`. */
   at = 0;
   constructor(private readonly addrs: Uint8Array) {}
@@ -135,20 +65,20 @@ export class FastUdpListener {
   private readonly peer: ArenaPeer;
 
   /**
-   * Same arguments as UdpListener, plus whether to join the port's SO_REUSEPORT group: by
-   * default only in a cluster worker (server/workers.ts), where every worker binds its own
-   * socket on the shared port and the kernel spreads clients over them. A single process keeps
-   * the exclusive bind, so a port already in use fails with EADDRINUSE as with dgram.
+   * Same arguments as UdpListener, plus whether to join the port's SO_REUSEPORT group: with
+   * --workers N the main thread and every UDP thread bind their own socket on the port and the
+   * kernel spreads clients over them (server/threads.ts). Otherwise the bind is exclusive, so a
+   * port already in use fails with EADDRINUSE as with dgram.
    */
   constructor(
     addr: HostPort,
     private readonly handler: QueryHandler,
     private readonly onError: (err: Error) => void,
-    private readonly reusePort: boolean = cluster.isWorker,
+    private readonly reusePort: boolean = false,
   ) {
-    const b = load();
+    const b = loadAddon();
     // Our bug, not the user's (STYLE rule 12): callers check nativeUdpAvailable() first.
-    assert(b, `FastUdpListener without the addon (${unavailable}): check nativeUdpAvailable() and use UdpListener`);
+    assert(b, `FastUdpListener without the addon (${nativeUdpUnavailableReason()}): check nativeUdpAvailable() and use UdpListener`);
     this.b = b;
     this.family = isIP(addr.host) === 6 ? 1 : 0;
     this.addrSlot = b.ADDR_SLOT;
@@ -195,7 +125,15 @@ export class FastUdpListener {
     try {
       // Hosts are IP literals (config/ validates --listen); anything else fails here as
       // `bind EINVAL host:port`, like dgram's bind would.
-      this.handle = this.b.open({ ...this.opts, reusePort: this.reusePort && !exclusive });
+      const reusePort = this.reusePort && !exclusive;
+      for (let attempt = 1; ; attempt++) {
+        this.handle = this.b.open({ ...this.opts, reusePort });
+        // Port 0 in a SO_REUSEPORT group: Linux may hand out a port another socket of the same
+        // user already holds with SO_REUSEPORT (another test server), silently joining its
+        // group. Then take another port (the other side, if it is ours, does the same).
+        if (!reusePort || this.opts.port !== 0 || attempt >= 20 || udpSocketsOnPort(this.handle.port, this.family) <= 1) break;
+        this.b.close(this.handle);
+      }
       return Promise.resolve(this.handle.port);
     } catch (e) {
       return Promise.reject(e);
@@ -280,4 +218,18 @@ export class FastUdpListener {
       (e: unknown) => this.onError(e instanceof Error ? e : new Error(String(e))),
     );
   }
+}
+
+/** UDP sockets bound to `port` on any address of the family (1 = IPv6), from the kernel's table. */
+export function udpSocketsOnPort(port: number, family: number): number {
+  const suffix = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  let text: string;
+  try {
+    text = fs.readFileSync(family === 1 ? '/proc/net/udp6' : '/proc/net/udp', 'utf8');
+  } catch {
+    return 1; // no procfs: nothing to check against
+  }
+  let n = 0;
+  for (const line of text.split('\n')) if (line.trim().split(/\s+/)[1]?.endsWith(suffix)) n++;
+  return n;
 }

@@ -49,6 +49,8 @@ export interface Routing {
 export class QueryHandler {
   private readonly q = new ParsedQuery();
   panics = 0;
+  /** The chain of the last query that reached one (server/threads.ts asks it what it may reuse). */
+  lastChain: Resolver | null = null;
   private route: Route<Served>;
   private fallback: Served;
 
@@ -101,6 +103,7 @@ export class QueryHandler {
     }
     const maxSize = proto === PROTO_TCP ? MAX_MESSAGE : q.edns ? Math.min(q.udpSize, this.maxUdp) : MIN_UDP_SIZE;
     const chain = b.chain;
+    this.lastChain = chain;
     let out: Buffer | Promise<Buffer>;
     try {
       out = chain.resolve(msg, q, maxSize, peer);

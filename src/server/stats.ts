@@ -33,21 +33,49 @@ export interface StatsSnapshot {
   autopath?: number[];
 }
 
+/** Lengths of the counter arrays, in the order they sit in a shared buffer. */
+const LENGTHS = [2 * 2 * NT, RCODE_SLOTS * SOURCES.length, NT * (DURATION_BUCKETS.length + 1), NT, 2 * (SIZE_BUCKETS.length + 1), 2, 2 * (SIZE_BUCKETS.length + 1), 2, 1];
+
 export class QueryStats {
+  /** Bytes of the buffer one QueryStats needs (for a SharedArrayBuffer). */
+  static readonly BYTES = LENGTHS.reduce((a, b) => a + b, 0) * 8;
+
   /** [proto][family][type] */
-  readonly requests = new Float64Array(2 * 2 * NT);
+  readonly requests: Float64Array;
   /** [rcode][source] */
-  readonly responses = new Float64Array(RCODE_SLOTS * SOURCES.length);
+  readonly responses: Float64Array;
   /** [type][bucket, the last for +Inf]: per-bucket counts, made cumulative at scrape time. */
-  readonly duration = new Float64Array(NT * (DURATION_BUCKETS.length + 1));
+  readonly duration: Float64Array;
   /** [type] */
-  readonly durationSum = new Float64Array(NT);
-  readonly reqSize = new Float64Array(2 * (SIZE_BUCKETS.length + 1));
-  readonly reqSizeSum = new Float64Array(2);
-  readonly respSize = new Float64Array(2 * (SIZE_BUCKETS.length + 1));
-  readonly respSizeSum = new Float64Array(2);
+  readonly durationSum: Float64Array;
+  readonly reqSize: Float64Array;
+  readonly reqSizeSum: Float64Array;
+  readonly respSize: Float64Array;
+  readonly respSizeSum: Float64Array;
   /** Walks that found an answer (coredns_autopath_success_total; resolve/autopath.ts). */
-  readonly autopath = new Float64Array(1);
+  readonly autopath: Float64Array;
+
+  /**
+   * @param buffer where the counters live: a SharedArrayBuffer of BYTES lets a UDP thread
+   *   count and the main thread read the same numbers at scrape time (server/threads.ts).
+   */
+  constructor(buffer: ArrayBufferLike = new ArrayBuffer(QueryStats.BYTES)) {
+    let at = 0;
+    const next = (i: number) => {
+      const a = new Float64Array(buffer, at, LENGTHS[i]);
+      at += LENGTHS[i] * 8;
+      return a;
+    };
+    this.requests = next(0);
+    this.responses = next(1);
+    this.duration = next(2);
+    this.durationSum = next(3);
+    this.reqSize = next(4);
+    this.reqSizeSum = next(5);
+    this.respSize = next(6);
+    this.respSizeSum = next(7);
+    this.autopath = next(8);
+  }
 
   request(proto: number, family: number, qtype: number, size: number): void {
     this.requests[(proto * 2 + family) * NT + typeIndex[qtype]]++;

@@ -8,6 +8,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { performance } from 'node:perf_hooks';
+import { JsonListScanner, JsonListSyntaxError } from './json-list';
 import type { KubeConfig } from './kube-client';
 
 export type Verb = 'list' | 'watch';
@@ -45,9 +46,9 @@ export interface Call {
   signal: AbortSignal;
 }
 
-/** Raw list page: items as the API sent them (no `kind` on items), its resourceVersion and continue token. */
+/** One list page, its items already handed over one by one: its resourceVersion and continue token. */
 export interface Page {
-  items: unknown[];
+  items: number;
   resourceVersion: string;
   continueToken: string;
 }
@@ -114,21 +115,56 @@ async function statusError(res: http.IncomingMessage, c: Call, verb: Verb): Prom
   return new ApiError(c.resource, verb, status, reason, detail || '(no message)');
 }
 
-/** GET one page of a list. */
-export async function listPage(c: Call): Promise<Page> {
+/**
+ * GET one page of a list, handing each item (raw, as the API sent it: no `kind`) to onItem as
+ * soon as its bytes have arrived (sources/json-list.ts): the page is never held whole, as a
+ * body, a string or a tree of objects (issue 13: a re-list must not double memory).
+ */
+export async function listPage(c: Call, onItem: (item: unknown) => void): Promise<Page> {
   const res = await open(c, 'list');
   if (res.statusCode !== 200) throw await statusError(res, c, 'list');
-  const body = await readBody(res, c, 'list');
-  let list: { metadata?: { resourceVersion?: unknown; continue?: unknown }; items?: unknown };
-  try {
-    list = JSON.parse(body.toString('utf8'));
-  } catch (err) {
-    throw new ApiError(c.resource, 'list', 200, 'bad body', `not JSON: ${(err as Error).message}`);
-  }
-  const rv = list.metadata?.resourceVersion;
-  if (typeof rv !== 'string' || rv === '') throw new ApiError(c.resource, 'list', 200, 'bad body', 'no metadata.resourceVersion');
-  const cont = list.metadata?.continue;
-  return { items: Array.isArray(list.items) ? list.items : [], resourceVersion: rv, continueToken: typeof cont === 'string' ? cont : '' };
+  let items = 0;
+  const scanner = new JsonListScanner((item) => {
+    items++;
+    onItem(item);
+  });
+  const bad = (detail: string) => new ApiError(c.resource, 'list', 200, 'bad body', detail);
+  const fields = await new Promise<Record<string, unknown>>((resolve, reject) => {
+    let failed = false;
+    const fail = (e: ApiError) => {
+      if (failed) return;
+      failed = true;
+      reject(e);
+      res.destroy();
+    };
+    res.on('data', (b: Buffer) => {
+      if (failed) return;
+      try {
+        if (!scanner.push(b)) fail(bad('not a JSON object'));
+      } catch (err) {
+        fail(err instanceof JsonListSyntaxError ? bad(`not JSON: ${err.message} (line ${err.line})`) : (err as ApiError));
+      }
+    });
+    res.on('end', () => {
+      if (failed) return;
+      try {
+        const r = scanner.end();
+        if (r === null) fail(bad('not a JSON object'));
+        else resolve(r.fields);
+      } catch (err) {
+        fail(bad(`not JSON: ${(err as Error).message}`));
+      }
+    });
+    res.on('error', (err) => fail(new ApiError(c.resource, 'list', 0, 'unreachable', err.message)));
+    res.on('close', () => {
+      if (!res.complete) fail(new ApiError(c.resource, 'list', 0, 'unreachable', 'connection closed before the end of the response'));
+    });
+  });
+  const meta = fields.metadata as { resourceVersion?: unknown; continue?: unknown } | undefined;
+  const rv = meta?.resourceVersion;
+  if (typeof rv !== 'string' || rv === '') throw bad('no metadata.resourceVersion');
+  const cont = meta?.continue;
+  return { items, resourceVersion: rv, continueToken: typeof cont === 'string' ? cont : '' };
 }
 
 export interface WatchEvent {

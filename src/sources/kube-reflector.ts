@@ -115,11 +115,11 @@ export class Reflector {
       const query: Record<string, string> = {};
       if (this.opts.pageSize > 0) query.limit = String(this.opts.pageSize);
       if (cont) query.continue = cont;
-      const page = await listPage(this.call(query, this.opts.requestTimeoutMs));
+      // Items are converted as they arrive (kube-http.ts listPage): no page is held whole.
+      const page = await listPage(this.call(query, this.opts.requestTimeoutMs), (item) => this.take(item, next, nextBad));
       this.link.up();
       // Every page of a paged list is read at the first page's resourceVersion.
       if (rv === '') rv = page.resourceVersion;
-      for (const item of page.items) this.take(item, next, nextBad);
       cont = page.continueToken;
     } while (cont !== '' && !this.stopped);
     if (this.stopped) return;

@@ -1,5 +1,4 @@
-// Starts the configured source (a snapshot, or the Kubernetes API) feeding a sink. Shared by
-// the single-process server and the primary of a multi-process one (server/workers.ts).
+// Starts the configured source (a snapshot, or the Kubernetes API) feeding a sink (app.ts).
 import type { Options } from '../config/options';
 import type { ClusterSink } from '../cluster/types';
 import type { Logger } from '../ops/log';
@@ -41,6 +40,7 @@ export async function startSource(opts: Options, sink: ClusterSink & { synced: b
   const src = new KubernetesSource(sink, {
     kubeconfig: opts.kubeconfig,
     context: opts.context,
+    endpoint: opts.kubeEndpoint,
     // Only verified pod records need Pods: --endpoint-pod-names reads the slice's targetRef.
     watchPods: opts.pods === 'verified',
     serviceSelector: opts.serviceSelector,

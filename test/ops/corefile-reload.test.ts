@@ -10,7 +10,7 @@ import { startServing, type Serving } from '../../src/ops/serve';
 import { encodeQuery, udpRaw, snapshotDir } from '../support/server';
 import { freeDnsPort } from '../support/blocks';
 import { A, startZoneUpstream, WEB_CLUSTER, type ZoneUpstream } from '../support/forward-e2e';
-import { captureLogger } from './helpers';
+import { captureLogger, get } from './helpers';
 
 const cleanups: (() => unknown)[] = [];
 afterAll(async () => {
@@ -60,7 +60,7 @@ beforeAll(async () => {
   cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
   port = await freeDnsPort();
   write(rootBlock() + corpBlock());
-  const flags = { snapshot: path.join(dir, 'snapshot.yaml'), health: null, ready: null, metrics: null, lameDuckMs: 0 };
+  const flags = { snapshot: path.join(dir, 'snapshot.yaml'), health: null, ready: null, metrics: { host: '127.0.0.1', port: 0 }, lameDuckMs: 0 };
   const load = () => {
     const c = corefileOptions(corefile(), flags);
     return { opts: c.opts, plan: c.loaded.plan, files: c.loaded.files, warnings: c.loaded.warnings };
@@ -75,6 +75,15 @@ test('the Corefile blocks answer: the cluster zone, the root forward, a block fo
   expect(await firstA(port, 'web.default.svc.cluster.local')).toBe('10.96.12.34');
   expect(await firstA(port, 'www.example.org')).toBe('192.0.2.1');
   expect(await firstA(port, 'db.corp.example')).toBe('192.0.2.2');
+  // Metrics per block: server dns://:PORT, zone the block's zone (CoreDNS's labels).
+  const text = (await get(s.opsPorts.metrics, '/metrics')).body;
+  const requests = (zone: string) =>
+    text
+      .split('\n')
+      .filter((l) => l.startsWith('coredns_dns_requests_total{') && l.includes(`server="dns://:${port}"`) && l.includes(`zone="${zone}"`))
+      .reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+  expect(requests('corp.example.')).toBe(1);
+  expect(requests('.')).toBe(2);
 });
 
 test('an edited Corefile is applied (watch and SIGHUP path) with no query lost; a broken one keeps the running blocks', async () => {

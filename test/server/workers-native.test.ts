@@ -1,34 +1,13 @@
-// Issue 6 on a fixed port, as in a pod: with --workers 2 each worker binds its own
-// SO_REUSEPORT socket through the native addon (the kernel spreads datagrams), the primary
-// says "serving" only once every worker listens, and /ready agrees. (On port 0, which the
-// other multi-process tests use, workers share node:dgram's socket instead: app.ts.)
+// Issues 6 and 13 on a fixed port, as in a pod: with --workers 2 the main thread and one UDP
+// thread each bind their own SO_REUSEPORT socket through the native addon (the kernel spreads
+// datagrams), the process says "serving" only once the thread listens, /ready agrees, and
+// /metrics counts the queries both answered.
 import { spawn, type ChildProcess } from 'node:child_process';
-import dgram from 'node:dgram';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
-import { queryUdp, snapshotDir } from '../support/server';
+import { freePort, queryUdp, snapshotDir } from '../support/server';
 import { nativeUdpAvailable, nativeUdpUnavailableReason } from '../../src/server/fast-udp';
-
-/** A port free for both UDP and TCP on 127.0.0.1 (picked by the kernel, then released). */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const srv = net.createServer();
-    const port = await new Promise<number>((r) => srv.listen(0, '127.0.0.1', () => r((srv.address() as net.AddressInfo).port)));
-    const udp = dgram.createSocket('udp4');
-    const ok = await new Promise<boolean>((r) => {
-      udp.once('error', () => r(false));
-      udp.bind(port, '127.0.0.1', () => r(true));
-    });
-    await new Promise<void>((r) => srv.close(() => r()));
-    if (ok) {
-      await new Promise<void>((r) => udp.close(() => r()));
-      return port;
-    }
-    udp.close();
-  }
-}
 
 /** UDP sockets bound to 127.0.0.1:port, from the kernel's table. */
 function udpSocketsOn(port: number): number {

@@ -4,11 +4,9 @@
 // with an upstream's bytes is checked against an independent encoder.
 //
 // The same tests run against an in-process server and against the CLI with --workers N
-// (CLUSTERDNS_TEST_WORKERS=N). Each worker has its own cache, upstream health and concurrency
-// cap, so a test that depends on cache state asks with `askEach`: N queries over N sequential
-// TCP connections, which Node's cluster module deals round robin, one to each worker. Every
-// worker then sees the same sequence of questions, and an upstream sees N times what one
-// server process would ask.
+// (CLUSTERDNS_TEST_WORKERS=N). Workers are UDP threads of one process (server/threads.ts):
+// one cache, one upstream health, one concurrency cap, whatever N is. So an upstream sees
+// exactly what one server asks, and WORKERS (the independent caches a test must fill) is 1.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,8 +16,13 @@ import { FakeUpstream, type FakeUpstreamOptions } from './fake-upstream';
 import { ask, type AskOptions, type Reply } from './dns-e2e';
 import { encodeQuery, udpRaw } from './server';
 
-/** Server processes answering on the port: 1 in-process, N with CLUSTERDNS_TEST_WORKERS=N. */
-export const WORKERS = Math.max(1, Number(process.env.CLUSTERDNS_TEST_WORKERS ?? 0) || 1);
+/** --workers of a CLI started here: 1 in-process, N with CLUSTERDNS_TEST_WORKERS=N. */
+const CLI_WORKERS = Math.max(1, Number(process.env.CLUSTERDNS_TEST_WORKERS ?? 0) || 1);
+/**
+ * Independent caches and upstream states answering on the port: 1, also with --workers N
+ * (issue 13: threads share the one cache). Tests multiply what an upstream sees by it.
+ */
+export const WORKERS = 1;
 
 export const RCODE_NOERROR = 0;
 export const RCODE_SERVFAIL = 2;
@@ -201,7 +204,7 @@ export async function spawnCli(yaml: string, args: string[]): Promise<CliProcess
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clusterdns-cli-'));
   fs.writeFileSync(path.join(dir, 'snapshot.yaml'), yaml);
   const argv = [path.resolve(__dirname, '../../dist/cli.js'), 'serve', '--snapshot', path.join(dir, 'snapshot.yaml'), '--listen', '127.0.0.1:0',
-    '--health', 'off', '--ready', 'off', '--metrics', 'off', '--lame-duck', '0', '--workers', String(Math.max(1, WORKERS)), ...args];
+    '--health', 'off', '--ready', 'off', '--metrics', 'off', '--lame-duck', '0', '--workers', String(CLI_WORKERS), ...args];
   const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));

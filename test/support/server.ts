@@ -177,3 +177,22 @@ export function answerData(p: dnsPacket.Packet, section: 'answers' | 'authoritie
     .map((a) => `${a.name} ${a.type} ${typeof (a as { data?: unknown }).data === 'object' ? JSON.stringify((a as { data: unknown }).data) : String((a as { data?: unknown }).data)}`)
     .sort();
 }
+
+/** A port free for both UDP and TCP on 127.0.0.1 (picked by the kernel, then released). */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const srv = net.createServer();
+    const port = await new Promise<number>((r) => srv.listen(0, '127.0.0.1', () => r((srv.address() as net.AddressInfo).port)));
+    const udp = dgram.createSocket('udp4');
+    const ok = await new Promise<boolean>((r) => {
+      udp.once('error', () => r(false));
+      udp.bind(port, '127.0.0.1', () => r(true));
+    });
+    await new Promise<void>((r) => srv.close(() => r()));
+    if (ok) {
+      await new Promise<void>((r) => udp.close(() => r()));
+      return port;
+    }
+    udp.close();
+  }
+}

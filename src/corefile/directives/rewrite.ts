@@ -9,7 +9,7 @@ import type { RewriteRule } from '../../plugins/types';
 import type { Line } from '../args';
 import { origin, type BlockContext } from '../context';
 import type { Token } from '../lexer';
-import { goRegex } from '../regex';
+import { checkGoRegex } from '../regex';
 import { classNumber, typeNumber } from '../rrtypes';
 
 const MATCH = ['exact', 'prefix', 'suffix', 'substring', 'regex'] as const;
@@ -116,7 +116,7 @@ function nameText(match: RewriteRule['match'], s: string): string {
 
 function checkRegex(line: Line, t: Token): void {
   try {
-    goRegex(t.text);
+    checkGoRegex(t.text);
   } catch (e) {
     throw line.fail(`invalid regular expression ${JSON.stringify(t.text)}: ${(e as Error).message}`, t, 'CDNS_COREFILE_REGEX');
   }

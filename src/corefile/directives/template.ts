@@ -2,19 +2,19 @@
 // CODE; fallthrough [ZONES] } (plugin/template README). Several template lines per block are
 // allowed and keep their order (the first whose zone and regex match answers). ZONES default to
 // the block's zones. Regexes are Go RE2 (checked here, regex.ts); each RR is a Go template over
-// .Name .Zone .Class .Type .Match .Group .Remote whose braces and fields are checked here, and
-// which the plugin renders per query. AKS writes `template ANY ANY cluster.local { match
+// .Name .Zone .Class .Type .Match .Group .Remote, compiled here with the plugin's own compiler
+// (plugins/gotemplate.ts) so that `check` refuses what the plugin would. AKS writes `template ANY ANY cluster.local { match
 // "^(?:[^.]+\.){4,}cluster\.local\.$"; rcode NXDOMAIN; fallthrough }` style blocks.
 import type { TemplateConfig } from '../../plugins/types';
 import type { Line } from '../args';
 import { origin, warn, type BlockContext } from '../context';
 import type { Token } from '../lexer';
-import { goRegex } from '../regex';
+import { checkGoRegex } from '../regex';
+import { compileGoTemplate } from '../../plugins/gotemplate';
 import { classNumber, rcodeNumber, typeNumber } from '../rrtypes';
 import { fallthrough } from './fallthrough';
 
 const OPTIONS = ['match', 'answer', 'additional', 'authority', 'rcode', 'fallthrough', 'ederror'];
-const FIELDS = ['Name', 'Zone', 'Class', 'Type', 'Match', 'Group', 'Remote', 'Message', 'Question', 'Meta'];
 
 export function template(line: Line, ctx: BlockContext): void {
   const [clsTok, typeTok, ...zoneToks] = line.count(2, Infinity, 'template CLASS TYPE [ZONES...]');
@@ -39,7 +39,7 @@ export function template(line: Line, ctx: BlockContext): void {
       case 'match':
         for (const t of o.count(1, Infinity, 'match REGEX...')) {
           try {
-            goRegex(t.text);
+            checkGoRegex(t.text);
           } catch (e) {
             throw o.fail(`invalid regular expression ${JSON.stringify(t.text)}: ${(e as Error).message}`, t, 'CDNS_COREFILE_REGEX');
           }
@@ -74,30 +74,15 @@ export function template(line: Line, ctx: BlockContext): void {
   ctx.plan.templates.push(plan);
 }
 
-/** Balanced `{{ }}` actions that name only the fields the template plugin provides. */
+/** A template the plugin can compile (plugins/gotemplate.ts) whose text reads as an RR. */
 function checkTemplate(o: Line, t: Token): void {
   const bad = (why: string) => o.fail(`invalid template ${JSON.stringify(t.text)}: ${why}`, t, 'CDNS_COREFILE_TEMPLATE');
-  const s = t.text;
-  let i = 0;
-  for (;;) {
-    const open = s.indexOf('{{', i);
-    const close = s.indexOf('}}', i);
-    if (open < 0) {
-      if (close >= 0) throw bad(`"}}" without "{{"`);
-      break;
-    }
-    if (close >= 0 && close < open) throw bad(`"}}" without "{{"`);
-    const end = s.indexOf('}}', open + 2);
-    if (end < 0) throw bad('unclosed action; expected "}}"');
-    const action = s.slice(open + 2, end).replace(/^-\s|\s-$/g, '').trim();
-    if (action === '') throw bad('empty action {{ }}');
-    // A field chain starts after a non-word character: `.Group.a` checks .Group only.
-    for (const m of action.matchAll(/(?<![\w.)\]])\.([A-Za-z_]\w*)/g)) {
-      if (!FIELDS.includes(m[1])) throw bad(`unknown field .${m[1]}; expected one of ${FIELDS.map((f) => '.' + f).join(' ')}`);
-    }
-    i = end + 2;
+  try {
+    compileGoTemplate(t.text);
+  } catch (e) {
+    throw bad((e as Error).message);
   }
   // The text outside the actions must still read as an RR: owner, optional TTL and class, type.
-  const plain = s.replace(/\{\{.*?\}\}/g, 'x').trim().split(/\s+/);
+  const plain = t.text.replace(/\{\{.*?\}\}/g, 'x').trim().split(/\s+/);
   if (plain.length < 3) throw bad('expected a resource record such as "{{ .Name }} 60 IN A 10.0.0.1"');
 }
