@@ -100,6 +100,8 @@ export interface Reusable {
   storedAt: number;
   /** ms since epoch; Infinity for local answers. */
   expiresAt: number;
+  /** Rotate A/AAAA records per response, as this chain does (`loadbalance`). */
+  shuffle: boolean;
 }
 
 /** RFC 8767 §4: stale answers go out with a 30 s TTL. */
@@ -279,10 +281,10 @@ export class Resolver implements AutopathChain {
     const gen = this.parts.generation();
     // Memo entries dropped by dependency are valid until the memo says it dropped them
     // (LocalAnswers.onDrop); with a memo keyed to the generation, until the generation moves.
-    if (hit !== undefined) return { answer: hit, generation: this.epoch === this.parts.generation ? gen : 0, storedAt: 0, expiresAt: Infinity };
+    if (hit !== undefined) return { answer: hit, generation: this.epoch === this.parts.generation ? gen : 0, storedAt: 0, expiresAt: Infinity, shuffle: this.lb };
     const e = this.parts.cache?.peek(key);
     if (e === undefined || this.now() >= e.expiresAt || (e.generation !== 0 && e.generation !== gen)) return null;
-    return { answer: e.answer, generation: e.generation, storedAt: e.storedAt, expiresAt: e.expiresAt };
+    return { answer: e.answer, generation: e.generation, storedAt: e.storedAt, expiresAt: e.expiresAt, shuffle: this.lb };
   }
 
   /** autopath.ts: a composed answer, kept in the cache for its generation and TTL. */

@@ -46,6 +46,8 @@ export interface MemoEntry {
   epoch: number;
   storedAt: number;
   expiresAt: number;
+  /** Rotate A/AAAA records per response (the chain's `loadbalance`). */
+  shuffle: boolean;
 }
 
 export type ToMain =

@@ -147,7 +147,7 @@ export async function startThreads(running: Running, cells: ThreadCells, o: Thre
     follow();
     const r = chain.reusable(key);
     if (r === null) return null;
-    return { answer: { ...r.answer, body: new Uint8Array(r.answer.body) }, generation: r.generation, epoch: cells.epoch, storedAt: r.storedAt, expiresAt: r.expiresAt };
+    return { answer: { ...r.answer, body: new Uint8Array(r.answer.body) }, generation: r.generation, epoch: cells.epoch, storedAt: r.storedAt, expiresAt: r.expiresAt, shuffle: r.shuffle };
   };
 
   const started = Array.from({ length: o.count }, () => {

@@ -50,6 +50,7 @@ interface Memoised {
   epoch: number;
   storedAt: number;
   expiresAt: number;
+  shuffle: boolean;
 }
 
 const data = workerData as ThreadData;
@@ -127,7 +128,7 @@ class ThreadSocket {
     const a = m.answer;
     // Structured clone turned the body Buffer into a Uint8Array: a Buffer view, no copy.
     const answer: EncodedAnswer = { ...a, body: Buffer.from(a.body.buffer, a.body.byteOffset, a.body.byteLength) };
-    this.memo.set(key, { answer, generation: m.generation, epoch: m.epoch, storedAt: m.storedAt, expiresAt: m.expiresAt });
+    this.memo.set(key, { answer, generation: m.generation, epoch: m.epoch, storedAt: m.storedAt, expiresAt: m.expiresAt, shuffle: m.shuffle });
   }
 
   private onBatch(n: number): void {
@@ -162,7 +163,7 @@ class ThreadSocket {
           }
           const maxSize = q.edns ? (q.udpSize < OUR_UDP_SIZE ? q.udpSize : OUR_UDP_SIZE) : MIN_UDP_SIZE;
           stats.request(PROTO_UDP, family, q.qtype, len);
-          const outLen = writeResponse(sendBuf, k * SLOT, msg, q, e.answer, maxSize, spent);
+          const outLen = writeResponse(sendBuf, k * SLOT, msg, q, e.answer, maxSize, spent, e.shuffle);
           stats.response(PROTO_UDP, q.qtype, e.answer.rcode, SOURCE_CACHE, outLen, (perf.now() - started) / 1000);
           replySrc[k] = i;
           replyLen[k] = outLen;

@@ -45,6 +45,14 @@ class StaticAccess implements ApiAccess {
   }
 }
 
+/**
+ * An API server URL with no credentials (CoreDNS `kubernetes { endpoint URL }` without `tls`):
+ * what `kubectl proxy` serves, or an API server that allows anonymous list/watch.
+ */
+export function endpointAccess(url: string): ApiAccess {
+  return new StaticAccess(url.replace(/\/+$/, ''), { insecure: false }, {});
+}
+
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 /** The in-cluster service account, as client-node's loadFromCluster reads it. */

@@ -7,6 +7,7 @@ import type { ClusterSink, EndpointSetRecord, ObjectKind, ServiceRecord } from '
 import { DEFAULT_BACKOFF, type BackoffOptions } from './kube-backoff';
 import type { KubeConfig as K8sKubeConfig } from '@kubernetes/client-node';
 import { loadKubeConfig, selectContext } from './kube-client';
+import { endpointAccess } from './kube-access';
 import { Reflector, type LogFn, type ReflectorHost, type SlimRecord } from './kube-reflector';
 import { RESOURCES, type ResourceName } from './kube-resources';
 
@@ -22,6 +23,8 @@ export interface KubernetesSourceOptions {
   kubeconfig: string | null;
   /** Context of the kubeconfig; null: its current-context. */
   context: string | null;
+  /** API server URL used without credentials instead (Corefile `endpoint`); null/absent: kubeconfig. */
+  endpoint?: string | null;
   /** Watch pods too (pods mode `verified`). */
   watchPods: boolean;
   /** Label selector for services, and for their EndpointSlices/Endpoints (which carry the Service's labels). */
@@ -93,7 +96,7 @@ export class KubernetesSource implements ReflectorHost {
     private readonly opts: KubernetesSourceOptions,
   ) {
     this.sink = sink as unknown as LooseSink;
-    const kc = opts.kubeConfig ? selectContext(opts.kubeConfig, null, opts.context) : loadKubeConfig(opts.kubeconfig, opts.context);
+    const kc = opts.kubeConfig ? selectContext(opts.kubeConfig, null, opts.context) : opts.endpoint ? endpointAccess(opts.endpoint) : loadKubeConfig(opts.kubeconfig, opts.context);
     const names: ResourceName[] = ['services', 'endpointslices', 'endpoints', 'namespaces'];
     if (opts.watchPods) names.push('pods');
     const selectorOf = (n: ResourceName): string | null =>

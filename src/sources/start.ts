@@ -40,6 +40,7 @@ export async function startSource(opts: Options, sink: ClusterSink & { synced: b
   const src = new KubernetesSource(sink, {
     kubeconfig: opts.kubeconfig,
     context: opts.context,
+    endpoint: opts.kubeEndpoint,
     // Only verified pod records need Pods: --endpoint-pod-names reads the slice's targetRef.
     watchPods: opts.pods === 'verified',
     serviceSelector: opts.serviceSelector,
