@@ -224,6 +224,14 @@ function view(r: Running | null, forward: ForwardStats, threads: Threads | null)
   const forwarding = r.blocks.some((b) => b.forwarder !== null);
   let stats = r.totalStats();
   const cache = c;
+  let blocks = r.blockSeries();
+  if (threads && blocks.length > 0) {
+    // The threads answer memo hits without saying for which block: their counters go to the
+    // first block's series (exact with one block, the flags/YAML case and most Corefiles).
+    const first = new QueryStats();
+    for (const t of [blocks[0].stats, ...threads.stats]) first.add(t.snapshot());
+    blocks = [{ ...blocks[0], stats: first }, ...blocks.slice(1)];
+  }
   if (threads) {
     // The threads count in shared memory: their counters are added here, at scrape time.
     const sum = new QueryStats();
@@ -242,7 +250,7 @@ function view(r: Running | null, forward: ForwardStats, threads: Threads | null)
       objects: { services: s.services.size, endpointsets: s.endpointSets.size, pods: s.pods.size, namespaces: s.namespaces.size },
     },
     plugins: enabledPlugins(r.opts, { forwarder: forwarding, cache: c !== null }),
-    blocks: r.blockSeries(),
+    blocks,
   };
 }
 
