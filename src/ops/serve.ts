@@ -224,6 +224,14 @@ function view(r: Running | null, forward: ForwardStats, threads: Threads | null)
   const forwarding = r.blocks.some((b) => b.forwarder !== null);
   let stats = r.totalStats();
   const cache = c;
+  let blocks = r.blockSeries();
+  if (threads && blocks.length > 0) {
+    // The threads answer memo hits without saying for which block: their counters go to the
+    // first block's series (exact with one block, the flags/YAML case and most Corefiles).
+    const first = new QueryStats();
+    for (const t of [blocks[0].stats, ...threads.stats]) first.add(t.snapshot());
+    blocks = [{ ...blocks[0], stats: first }, ...blocks.slice(1)];
+  }
   if (threads) {
     // The threads count in shared memory: their counters are added here, at scrape time.
     const sum = new QueryStats();
@@ -242,19 +250,8 @@ function view(r: Running | null, forward: ForwardStats, threads: Threads | null)
       objects: { services: s.services.size, endpointsets: s.endpointSets.size, pods: s.pods.size, namespaces: s.namespaces.size },
     },
     plugins: enabledPlugins(r.opts, { forwarder: forwarding, cache: c !== null }),
-    blocks: withThreads(r.blockSeries(), threads),
+    blocks,
   };
-}
-
-/**
- * The threads' memo hits, added to the first block's series: exact with one block (flags,
- * YAML, most Corefiles); with several, the threads' hits are not split by block yet.
- */
-function withThreads(series: ReturnType<Running['blockSeries']>, threads: Threads | null): ReturnType<Running['blockSeries']> {
-  if (threads === null || series.length === 0) return series;
-  const sum = new QueryStats();
-  for (const t of [series[0].stats, ...threads.stats]) sum.add(t.snapshot());
-  return [{ ...series[0], stats: sum }, ...series.slice(1)];
 }
 
 /** Waits (at most maxMs) until no upstream query is in flight, so its answer can still be sent. */
