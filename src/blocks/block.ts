@@ -19,6 +19,7 @@ import { createAny } from '../plugins/any';
 import { createHosts } from '../plugins/hosts';
 import { createTemplates } from '../plugins/template';
 import { createWhoami } from '../plugins/whoami';
+import { createK8sExternal } from '../plugins/k8s-external';
 import { createRewrite } from '../plugins/rewrite';
 import { Resolver, type ForwardPath } from '../resolve/resolver';
 import { inZone, inZones } from '../dns/zones';
@@ -105,6 +106,13 @@ export class Block implements Served {
       if (plan.any) first.push(createAny());
       if (plan.templates.length > 0) first.push(createTemplates(plan.templates, plog));
       if (plan.hosts) first.push(createHosts(plan.hosts, plog));
+      if (plan.k8sExternal) {
+        // Its answers read the whole view (externalIPs, ingress), but it records no dependency
+        // tags: folding store.generation into the memo epoch would drop every memoised answer
+        // on every change (issue 11). So its answers are computed per query, never memoised.
+        const ext = createK8sExternal(plan.k8sExternal, ctx.store, { namespaceVisible: (ns) => kubernetes?.primary?.ctx.namespaceVisible(ns) ?? true });
+        first.push({ plugin: ext.plugin, memoizable: false, version: () => 0, answer: (q) => ext.answer(q) });
+      }
       const answerLinks = first.length > 0 ? new AnswerLinks(first) : null;
       if (answerLinks) built.push(answerLinks);
       const lastLinks = plan.whoami ? new AnswerLinks([createWhoami()]) : null;
