@@ -25,10 +25,11 @@
 #   CORES ["1 2"]         add "nodeecho" for the ceiling of Node.js itself: the echo
 #                         responder of ../shared/bench/node_echo.js (answers nothing).
 #                         clusterdns-ap is clusterdns with --autopath (issue 12): it runs the
-#                         autopath mix only, and only it runs that mix
+#                         autopath mix only, and only it runs that mix; clusterdns-cf is
+#                         clusterdns served from kubeadm's Corefile (issue 9), one worker
 #   QUERIES [100000]      lines per query file
 #   SERVER_CPU [1] PERF_CPU [0]   CPUs for the one-core setting (taskset)
-#   PORT_BASE [5410]      knot +1, clusterdns +2, dnsmasq +3, nodeecho +4, clusterdns-ap +5,
+#   PORT_BASE [5410]      knot +1, clusterdns +2, dnsmasq +3, nodeecho +4, clusterdns-ap +5, clusterdns-cf +10,
 #                         churn control +6, churn metrics +7, memory test +8, upstream +9
 #   MEM [1]  MEM_SERVICES [10000/2000]  MEM_ENDPOINTS [150000/30000]  MEM_NAMESPACES [100]
 #   MEM_FORMAT [yaml]     snapshot format of the memory test (yaml or json)
@@ -97,7 +98,7 @@ LOGS="$BENCH_DIR/logs"
 RES="$BENCH_DIR/results"
 HZ=$(getconf CLK_TCK)
 NCPU=$(nproc 2>/dev/null || echo 1)
-declare -A PORT=([knot]=$((PORT_BASE + 1)) [clusterdns]=$((PORT_BASE + 2)) [dnsmasq]=$((PORT_BASE + 3)) [nodeecho]=$((PORT_BASE + 4)) [clusterdns-ap]=$((PORT_BASE + 5)) [memtest]=$((PORT_BASE + 8)) [upstream]=$((PORT_BASE + 9)) [churnapi]=$((PORT_BASE + 6)) [churnmetrics]=$((PORT_BASE + 7)))
+declare -A PORT=([knot]=$((PORT_BASE + 1)) [clusterdns]=$((PORT_BASE + 2)) [dnsmasq]=$((PORT_BASE + 3)) [nodeecho]=$((PORT_BASE + 4)) [clusterdns-ap]=$((PORT_BASE + 5)) [clusterdns-cf]=$((PORT_BASE + 10)) [memtest]=$((PORT_BASE + 8)) [upstream]=$((PORT_BASE + 9)) [churnapi]=$((PORT_BASE + 6)) [churnmetrics]=$((PORT_BASE + 7)))
 STAMP="$(date +%Y%m%d-%H%M%S)"
 CSV="$RES/bench-$STAMP.csv"
 CSV_HDR="server,mix,cores,workers,pinned,kind,run,offered_qps,sent,completed,lost,qps,avg_ms,min_ms,max_ms,p50_ms,p99_ms,rcodes,srv_cpu_pct,srv_us_per_query,perf_cpu_pct,other_cpu_pct,upstream_cpu_pct,waited_s"
@@ -192,7 +193,7 @@ exe_of() {
     case "$1" in
         knot|upstream) find_cmd knotd ;;
         dnsmasq) find_cmd dnsmasq ;;
-        clusterdns|clusterdns-ap|memtest|nodeecho|churnapi) command -v node ;;
+        clusterdns|clusterdns-ap|clusterdns-cf|memtest|nodeecho|churnapi) command -v node ;;
     esac
 }
 
@@ -365,11 +366,19 @@ start_server() {
         # shellcheck disable=SC2046,SC2086
         launch "$n" "$pin" "$lf" node "$ROOT/dist/cli.js" serve --snapshot "$DATA/snapshot.yaml" \
             --listen "$ADDR:$p" $(clusterdns_common) $wf $ap $CLUSTERDNS_ARGS ;;
+    clusterdns-cf)
+        # Issue 9: the same server started from kubeadm's Corefile as kubeadm ships it
+        # (test/fixtures/corefiles/kubeadm), only the port and the upstream changed; the view
+        # still comes from the snapshot (flags win over the Corefile).
+        sed -e "s/^\.:53 {/.:$p {/" -e "s#forward \. /etc/resolv.conf#forward . $ADDR:${PORT[upstream]}#" \
+            "$ROOT/test/fixtures/corefiles/kubeadm/Corefile" >"$RUN/kubeadm.Corefile"
+        launch "$n" "$pin" "$lf" node "$ROOT/dist/cli.js" serve --corefile "$RUN/kubeadm.Corefile" \
+            --snapshot "$DATA/snapshot.yaml" --health off --ready off --metrics off --lame-duck 0 --workers 1 $CLUSTERDNS_ARGS ;;
     nodeecho)
         [ -f "$SHARED_BENCH/node_echo.js" ] || die "nodeecho needs $SHARED_BENCH/node_echo.js (the shared bench tools)"
         local wa=0; [ "$w" -gt 1 ] && wa=$w # 0 = one process, N = cluster of N workers on one socket
         launch nodeecho "$pin" "$lf" node "$SHARED_BENCH/node_echo.js" "$p" "$wa" ;;
-    *) die "unknown server $n (known: clusterdns clusterdns-ap knot dnsmasq nodeecho)" ;;
+    *) die "unknown server $n (known: clusterdns clusterdns-ap clusterdns-cf knot dnsmasq nodeecho)" ;;
     esac
     local kn ki; read -r kn ki < <(known_name "$DATA")
     [ "$n" = nodeecho ] && ki="" # echoes the query: NOERROR without answers
@@ -383,7 +392,7 @@ start_server() {
 }
 
 ensure_built() { # [force]: also when clusterdns is not in SERVERS (the memory test)
-    [ "${1:-}" = force ] || [[ " $SERVERS " == *" clusterdns "* || " $SERVERS " == *" clusterdns-ap "* ]] || return 0
+    [ "${1:-}" = force ] || [[ " $SERVERS " == *" clusterdns "* || " $SERVERS " == *" clusterdns-ap "* || " $SERVERS " == *" clusterdns-cf "* ]] || return 0
     local need=0
     case "$BUILD" in
     1) need=1 ;;

@@ -42,7 +42,7 @@ const fmt = (v, d = 0) => (Number.isFinite(v) ? v.toLocaleString('en-US', { mini
 
 const rows = parseCsv(readFileSync(a.csv, 'utf8'));
 const MIX_ORDER = ['incluster', 'storm', 'autopath', 'external'];
-const SERVER_ORDER = ['clusterdns', 'clusterdns-ap', 'knot', 'dnsmasq', 'nodeecho'];
+const SERVER_ORDER = ['clusterdns', 'clusterdns-cf', 'clusterdns-ap', 'knot', 'dnsmasq', 'nodeecho'];
 /** Queries a pod's lookup of an external name costs in each search-path mix (gen/queries.mjs). */
 const QUERIES_PER_LOOKUP = { storm: 8, autopath: 2 };
 const groups = new Map();
