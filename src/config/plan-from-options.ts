@@ -7,6 +7,7 @@
 import type { CacheOptions, Options } from './options';
 import { inZone } from '../dns/zones';
 import type { BlockPlan, CachePlan, ForwardPlan, KubernetesPlan, ServerPlan } from './plan';
+import { emptyBlock } from './plan';
 
 /** CoreDNS's catch-all reverse zones, answered from the view; misses fall through. */
 const ARPA = ['in-addr.arpa', 'ip6.arpa'];
@@ -46,29 +47,6 @@ export function planFromOptions(opts: Options): ServerPlan {
   return { blocks: [main, ...stubs] };
 }
 
-/** A block with every plugin off; `errors` is on as in every distribution's Corefile. */
-export function emptyBlock(origin: string, zones: string[], listen: Options['listen']): BlockPlan {
-  return {
-    origin,
-    zones,
-    listen: listen.map((a) => ({ ...a })),
-    kubernetes: null,
-    forward: null,
-    cache: null,
-    hosts: null,
-    rewrite: null,
-    templates: [],
-    k8sExternal: null,
-    zoneFiles: [],
-    autopath: null,
-    loadbalance: false,
-    any: false,
-    whoami: false,
-    log: false,
-    errors: true,
-    loop: false,
-  };
-}
 
 function kubernetesPlan(opts: Options, domain: string): KubernetesPlan {
   // --reverse-zones unset: every reverse name is looked up in the view and a miss goes on,
@@ -122,3 +100,4 @@ export function cachePlan(c: CacheOptions): CachePlan {
     disableDenial: [],
   };
 }
+

@@ -125,3 +125,31 @@ export interface AutopathPlan {
   /** Only names of these namespaces are walked (clusterdns's own limit); absent/null = all. */
   namespaces?: string[] | null;
 }
+
+/**
+ * A block with every plugin off, for the flags path and the Corefile front end to fill in.
+ * `errors` is on for the flags (as in every distribution's Corefile); a Corefile block has it
+ * only when it says `errors`.
+ */
+export function emptyBlock(origin: string, zones: string[] = [], listen: HostPort[] = [], errors = true): BlockPlan {
+  return {
+    origin,
+    zones,
+    listen: listen.map((a) => ({ ...a })),
+    kubernetes: null,
+    forward: null,
+    cache: null,
+    hosts: null,
+    rewrite: null,
+    templates: [],
+    k8sExternal: null,
+    zoneFiles: [],
+    autopath: null,
+    loadbalance: false,
+    any: false,
+    whoami: false,
+    log: false,
+    errors,
+    loop: false,
+  };
+}

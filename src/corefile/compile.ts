@@ -7,7 +7,7 @@
 import type { OptionsLayer } from '../config/file';
 import { didYouMean } from '../config/file';
 import type { HostPort } from '../config/options';
-import type { BlockPlan, ServerPlan } from '../config/plan';
+import { emptyBlock, type BlockPlan, type ServerPlan } from '../config/plan';
 import { Line } from './args';
 import type { BlockContext } from './context';
 import { finishAutopath } from './directives/autopath';
@@ -53,28 +53,6 @@ export function loadCorefile(path: string, env: Env = process.env, flags: Corefi
   return { plan: { blocks }, options, files: [...new Set(files)], warnings };
 }
 
-function emptyBlock(origin: string): BlockPlan {
-  return {
-    origin,
-    zones: [],
-    listen: [],
-    kubernetes: null,
-    forward: null,
-    cache: null,
-    hosts: null,
-    rewrite: null,
-    templates: [],
-    k8sExternal: null,
-    zoneFiles: [],
-    autopath: null,
-    loadbalance: false,
-    any: false,
-    whoami: false,
-    log: false,
-    errors: false,
-    loop: false,
-  };
-}
 
 function compileBlock(ast: ServerBlockAst, proc: ProcessSettings, warnings: string[], files: string[], dnsPort: number): BlockPlan[] {
   const first = ast.keys[0];
@@ -86,7 +64,7 @@ function compileBlock(ast: ServerBlockAst, proc: ProcessSettings, warnings: stri
     byPort.set(port, [...new Set([...(byPort.get(port) ?? []), ...key.zones])]);
   }
   const ctx: BlockContext = {
-    plan: emptyBlock(origin),
+    plan: emptyBlock(origin, [], [], false),
     zones: [...new Set([...byPort.values()].flat())],
     binds: [],
     process: proc,
