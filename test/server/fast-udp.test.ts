@@ -286,8 +286,11 @@ spec: { clusterIP: 10.96.0.20, ports: [{ name: http, port: 80 }] }
       expect(r?.questions?.[0].name).toBe(f.name);
       expect(a(r!)).toEqual(['192.0.2.55']);
     }
-    // Still answering after the garbage.
-    const after = await udpRaw(port, encodeQuery({ name: 'web.default.svc.cluster.local', type: 'A' }, { id: 4242 }));
+    // Still answering after the garbage. The 1,000 junk datagrams may still fill the socket's
+    // receive buffer on a loaded machine, where the kernel drops what does not fit: a client
+    // asks again, as stub resolvers do (at most 5 tries, 1 s each).
+    let after: Buffer | null = null;
+    for (let i = 0; i < 5 && after === null; i++) after = await udpRaw(port, encodeQuery({ name: 'web.default.svc.cluster.local', type: 'A' }, { id: 4242 }));
     expect(after && a(dnsPacket.decode(after))).toEqual(['10.96.0.20']);
     expect(errors).toEqual([]);
   });
