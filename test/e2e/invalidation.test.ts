@@ -4,16 +4,11 @@
 // answer outlives the state it came from, one test per kind of dependency. The last tests
 // check the other half: a change drops only the answers that read what it touched.
 // In-process on purpose (the memo is inspected), so it ignores CLUSTERDNS_TEST_WORKERS.
-import fs from 'node:fs';
-import path from 'node:path';
 import * as dnsPacket from 'dns-packet';
-import { DEFAULTS, type Options } from '../../src/config/options';
-import { mergeOptions, type OptionsLayer } from '../../src/config/file';
-import { startServer, type Running } from '../../src/app';
-import { silentLogger } from '../../src/ops/log';
+import type { OptionsLayer } from '../../src/config/file';
 import { cacheKey } from '../../src/dns/query';
 import { TYPE } from '../../src/dns/constants';
-import { snapshotDir } from '../support/server';
+import { startInProcessServer, type TestServer } from '../support/server';
 import { ask, rcode, rrs, section } from '../support/dns-e2e';
 import { ep, pod, port, service, slice } from '../support/cluster-view';
 
@@ -75,33 +70,8 @@ const db = (eps = [ep('10.244.1.1', { hostname: 'db-0' }), ep('10.244.1.2', { ho
   slice('default', 'db', 'db-1', eps, ports);
 const web = (ip = '10.96.12.34', ports = [port('http', 80)]) => service('default', 'web', { clusterIPs: [ip], ports });
 
-interface Srv {
-  running: Running;
-  port: number;
-  close(): Promise<void>;
-}
-
-async function start(layer: OptionsLayer = {}): Promise<Srv> {
-  const dir = snapshotDir(VIEW);
-  const opts: Options = mergeOptions(DEFAULTS, {
-    listen: [{ host: '127.0.0.1', port: 0 }],
-    snapshot: path.join(dir, 'snapshot.yaml'),
-    health: null,
-    ready: null,
-    metrics: null,
-    upstream: [],
-    ...layer,
-  });
-  const running = await startServer(opts, silentLogger, { onLoop: () => undefined });
-  return {
-    running,
-    port: running.ports[0],
-    async close() {
-      await running.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
+type Srv = TestServer;
+const start = (layer: OptionsLayer = {}): Promise<Srv> => startInProcessServer(VIEW, layer);
 
 type RT = dnsPacket.RecordType;
 const S = 'svc.cluster.local';

@@ -29,6 +29,14 @@ export function snapshotDir(yaml: string): string {
 export async function startTestServer(yaml: string, layer: OptionsLayer = {}): Promise<TestServer> {
   const workers = Number(process.env.CLUSTERDNS_TEST_WORKERS ?? 0);
   if (workers > 1) return startCliServer(yaml, layer, workers);
+  return startInProcessServer(yaml, layer);
+}
+
+/**
+ * The server in this process whatever CLUSTERDNS_TEST_WORKERS says: for tests that read or
+ * change `running` (the memo, the store) and so cannot run against the CLI.
+ */
+export async function startInProcessServer(yaml: string, layer: OptionsLayer = {}): Promise<TestServer> {
   const dir = snapshotDir(yaml);
   const opts: Options = mergeOptions(DEFAULTS, {
     listen: [{ host: '127.0.0.1', port: 0 }],
