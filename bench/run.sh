@@ -44,6 +44,8 @@
 #   BUILD [auto]          auto: `npm run build` when dist/ is missing or older than src/;
 #                         1: always; 0: never
 #   CLUSTERDNS_ARGS []    extra arguments for `clusterdns serve`
+#   CLUSTERDNS_NODE_ARGS []  node options for clusterdns in the churn stage (e.g.
+#                         "--cpu-prof --cpu-prof-dir=/tmp/prof" or "--perf-basic-prof" for perf)
 #   BENCH_DIR [$TMPDIR/clusterdns-bench]   data, configs, logs, pids, results/
 #
 # Safety: binds and queries 127.0.0.1 only; clusterdns gets --upstream pointing at a
@@ -667,7 +669,7 @@ do_churn() {
     local pin=0; [ "$NCPU" -ge 2 ] && pin=1
     local lduck=""; clusterdns_has --lame-duck && lduck="--lame-duck 0"
     # shellcheck disable=SC2086
-    launch clusterdns "$pin" "$LOGS/clusterdns.churn.log" node "$ROOT/dist/cli.js" serve --kubeconfig "$RUN/churn/kubeconfig" \
+    launch clusterdns "$pin" "$LOGS/clusterdns.churn.log" node ${CLUSTERDNS_NODE_ARGS:-} "$ROOT/dist/cli.js" serve --kubeconfig "$RUN/churn/kubeconfig" \
         --listen "$ADDR:${PORT[clusterdns]}" --workers "$CHURN_WORKERS" --health off --ready off \
         --metrics "$ADDR:${PORT[churnmetrics]}" --upstream "$ADDR:${PORT[upstream]}" $lduck $CLUSTERDNS_ARGS
     local kn ki; read -r kn ki < <(known_name "$DATA")

@@ -10,7 +10,7 @@ import { RCODE } from '../dns/constants';
 import type { AnswerSet, Record } from '../dns/records';
 import type { ClusterStore, MergedEndpoint } from './store';
 import type { PortRecord, ServiceRecord } from './types';
-import { addressTag, endpointsTag, namespaceTag, podTag, serviceTag, SERIAL_TAG } from './deps';
+import { addressTag, endpointNameTag, endpointsTag, namespaceTag, podTag, serviceTag, SERIAL_TAG } from './deps';
 import type { PodMode } from '../config/options';
 
 export interface ClusterZoneOptions {
@@ -79,6 +79,24 @@ export class ZoneContext {
   endpointsOf(svc: ServiceRecord): MergedEndpoint[] {
     this.deps.push(endpointsTag(svc.namespace, svc.name));
     return this.store.endpointsOf(svc.namespace, svc.name);
+  }
+
+  /**
+   * The merged rows of `svc` listing `ip` (a PTR): recorded as the address alone, not as the
+   * Service's whole endpoint list, so a change to another endpoint keeps this answer.
+   */
+  endpointsAt(svc: ServiceRecord, ip: string): MergedEndpoint[] {
+    this.deps.push(addressTag(ip));
+    return this.store.endpointsOf(svc.namespace, svc.name).filter((e) => e.address === ip);
+  }
+
+  /**
+   * The merged rows of `svc` whose endpoint name (`nameOf`) is `label` (an endpoint name):
+   * recorded as that name alone (the store touches every name a changed row may answer to).
+   */
+  endpointsNamed(svc: ServiceRecord, label: string, nameOf: (e: MergedEndpoint) => string): MergedEndpoint[] {
+    this.deps.push(endpointNameTag(svc.namespace, svc.name, label));
+    return this.store.endpointsOf(svc.namespace, svc.name).filter((e) => nameOf(e) === label);
   }
 
   endpointPortsOf(svc: ServiceRecord): PortRecord[] {

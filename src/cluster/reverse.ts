@@ -3,7 +3,7 @@ import { TYPE } from '../dns/constants';
 import type { AnswerSet, Record } from '../dns/records';
 import type { ZoneContext } from './context';
 import { addressFromReverse } from './ip';
-import { endpointName, servedEndpoints, serviceFqdn } from './service';
+import { endpointName, isServed, serviceFqdn } from './service';
 
 /** Reverse zone (of the configured ones) containing `name`, or null. */
 export function reverseZoneOf(z: ZoneContext, name: string): string | null {
@@ -46,8 +46,8 @@ function ptrTargets(z: ZoneContext, ip: string): string[] {
     const [ns, name] = key.split('/');
     const s = z.service(ns, name);
     if (!s || s.kind === 'ExternalName' || !visible(z, ns)) continue;
-    for (const e of servedEndpoints(z, s)) {
-      if (e.address === ip) out.add(`${endpointName(z, e)}.${serviceFqdn(z, s)}`);
+    for (const e of z.endpointsAt(s, ip)) {
+      if (isServed(s, e)) out.add(`${endpointName(z, e)}.${serviceFqdn(z, s)}`);
     }
   }
   return [...out];

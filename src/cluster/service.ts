@@ -10,7 +10,10 @@ import { dashedIP } from './ip';
 
 const LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
-/** The addresses of a Service that DNS publishes: ready ones, or all with publishNotReadyAddresses. */
+/** Whether DNS publishes an address of a Service: a ready one, or any with publishNotReadyAddresses. */
+export const isServed = (svc: ServiceRecord, e: MergedEndpoint): boolean => e.ready || svc.publishNotReadyAddresses;
+
+/** The addresses of a Service that DNS publishes (isServed). */
 export function servedEndpoints(z: ZoneContext, svc: ServiceRecord): MergedEndpoint[] {
   const all = z.endpointsOf(svc);
   return svc.publishNotReadyAddresses ? all : all.filter((e) => e.ready);
@@ -66,7 +69,7 @@ function answerExternalName(z: ZoneContext, name: string, qtype: number, svc: Se
 export function answerEndpoint(z: ZoneContext, name: string, qtype: number, svc: ServiceRecord, label: string): AnswerSet {
   if (svc.kind === 'ExternalName') return z.nxdomain();
   const ips: string[] = [];
-  for (const e of servedEndpoints(z, svc)) if (endpointName(z, e) === label) ips.push(e.address);
+  for (const e of z.endpointsNamed(svc, label, (row) => endpointName(z, row))) if (isServed(svc, e)) ips.push(e.address);
   if (ips.length === 0) {
     // `_tcp.<svc>...` is an empty non-terminal when a port of that protocol exists.
     if (label.startsWith('_') && portsOf(z, svc).some((p) => p.name !== '' && `_${p.protocol}` === label)) return z.nodata();

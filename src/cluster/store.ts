@@ -3,9 +3,9 @@
 // the ClusterSink methods; the answer rules (cluster/zone.ts) only read. Each change also
 // names the facts it touched, old and new state (cluster/deps.ts), so that the memo of
 // encoded answers drops only the answers that read them (issue 11; onTouched()).
-import { addressTag, endpointsTag, namespaceTag, podTag, serviceTag, SERIAL_TAG, type TouchListener } from './deps';
+import { addressTag, endpointNameTag, endpointsTag, namespaceTag, podTag, serviceTag, SERIAL_TAG, type TouchListener } from './deps';
 import { rowsOf, type EndpointRow } from './endpoint-set';
-import { packIP, unpackIP, type PackedIP } from './ip';
+import { dashedIP, packIP, type PackedIP } from './ip';
 import {
   recordKey,
   type PortRecord,
@@ -24,6 +24,12 @@ export type MergedEndpoint = EndpointRow;
 
 /** Tags of one change beyond which it counts as touching everything. */
 const MAX_TOUCHED = 10_000;
+/**
+ * Services whose endpoints one change may alter before it counts as touching everything: each
+ * holds its merged rows from before the change until notify() compares them (a re-list after a
+ * long outage must not hold a second copy of the view for a row-by-row comparison).
+ */
+const MAX_ROW_DIFFS = 1_000;
 
 export type ChangeListener = (generation: number) => void;
 
@@ -60,6 +66,12 @@ export class ClusterStore implements ClusterSink {
   private touched: Set<string> | 'all' = new Set();
   /** Namespace -> whether it held a Service before this change (flips are found at notify). */
   private readonly nsBefore = new Map<string, boolean>();
+  /**
+   * `ns/service` -> its merged rows before the first change to its endpoint sets since the last
+   * notify: notify() compares them with the rows after, and touches only the addresses and
+   * endpoint names whose rows differ (touchRowChanges).
+   */
+  private readonly rowsBefore = new Map<string, MergedEndpoint[]>();
   /** Merged endpoints per `ns/service`, valid for one generation. */
   private mergedCache = new Map<string, MergedEndpoint[]>();
   private mergedGeneration = 0;
@@ -187,18 +199,7 @@ export class ClusterStore implements ClusterSink {
     const svcKey = `${namespace}/${service}`;
     let merged = this.mergedCache.get(svcKey);
     if (merged) return merged;
-    merged = [];
-    const sets = this.setsByService.get(svcKey);
-    if (sets !== undefined) {
-      const seen = new Set<string>();
-      for (const set of Array.isArray(sets) ? sets.slice().sort(bySourceThenName) : [sets]) {
-        for (const row of rowsOf(set)) {
-          if (seen.has(row.address)) continue;
-          seen.add(row.address);
-          merged.push(row);
-        }
-      }
-    }
+    merged = this.mergeRows(svcKey);
     this.mergedCache.set(svcKey, merged);
     return merged;
   }
@@ -242,9 +243,11 @@ export class ClusterStore implements ClusterSink {
     this.pending = false;
     for (const [ns, was] of this.nsBefore) if (was !== this.servicesPerNamespace.has(ns)) this.touch(namespaceTag(ns));
     this.nsBefore.clear();
+    for (const [svcKey, before] of this.rowsBefore) this.touchRowChanges(svcKey, before, this.endpointsOf(...splitKey(svcKey)));
+    this.rowsBefore.clear();
     const touched = this.touched;
     this.touched = new Set();
-    for (const fn of this.touchListeners) fn(touched);
+    for (const fn of this.touchListeners) fn(touched, this.serial);
     for (const fn of this.listeners) fn(this.generation);
   }
 
@@ -275,15 +278,70 @@ export class ClusterStore implements ClusterSink {
       for (const ip of s.clusterIPs) this.touch(addressTag(ip));
       if (!this.nsBefore.has(s.namespace)) this.nsBefore.set(s.namespace, this.servicesPerNamespace.has(s.namespace));
     } else if (kind === 'EndpointSet') {
+      // The Service's endpoint list as a whole (its A, SRV); the addresses and names whose rows
+      // this change alters are found at notify() by comparing the merged rows before and after.
       const s = r as EndpointSetRecord;
       this.touch(endpointsTag(s.namespace, s.service));
-      for (const a of s.addresses) this.touch(addressTag(unpackIP(a)));
+      const svcKey = `${s.namespace}/${s.service}`;
+      if (this.rowsBefore.has(svcKey) || !(this.touched instanceof Set)) return;
+      if (this.rowsBefore.size >= MAX_ROW_DIFFS) {
+        this.touched = 'all';
+        this.rowsBefore.clear();
+        return;
+      }
+      // Called before the set is unindexed (old state) or indexed (new one): the rows before.
+      this.rowsBefore.set(svcKey, this.mergeRows(svcKey));
     } else if (kind === 'Pod') {
       const p = r as PodRecord;
       for (const ip of p.ips) this.touch(podTag(p.namespace, ip));
     } else {
       this.touch(namespaceTag(key));
     }
+  }
+
+  /**
+   * Every address of a Service, merged over its endpoint sets (endpointsOf() without the cache).
+   */
+  private mergeRows(svcKey: string): MergedEndpoint[] {
+    const merged: MergedEndpoint[] = [];
+    const sets = this.setsByService.get(svcKey);
+    if (sets === undefined) return merged;
+    if (!Array.isArray(sets)) return rowsOf(sets);
+    const seen = new Set<string>();
+    for (const set of sets.slice().sort(bySourceThenName)) {
+      for (const row of rowsOf(set)) {
+        if (seen.has(row.address)) continue;
+        seen.add(row.address);
+        merged.push(row);
+      }
+    }
+    return merged;
+  }
+
+  /**
+   * Touches the address and endpoint-name tags of every row that differs between `before` and
+   * `after` (added, removed, or changed: readiness, hostname, pod name). A row's names are all
+   * the labels it may answer to (service.ts endpointName: hostname, pod name, dashed IP).
+   */
+  private touchRowChanges(svcKey: string, before: MergedEndpoint[], after: MergedEndpoint[]): void {
+    if (this.touched === 'all') return;
+    const [ns, name] = splitKey(svcKey);
+    const old = new Map<string, MergedEndpoint>();
+    for (const row of before) old.set(row.address, row);
+    const touchRow = (row: MergedEndpoint) => {
+      this.touch(addressTag(row.address));
+      this.touch(endpointNameTag(ns, name, dashedIP(row.address)));
+      if (row.hostname !== '') this.touch(endpointNameTag(ns, name, row.hostname));
+      if (row.podName !== '') this.touch(endpointNameTag(ns, name, row.podName));
+    };
+    for (const row of after) {
+      const was = old.get(row.address);
+      old.delete(row.address);
+      if (was !== undefined && was.ready === row.ready && was.hostname === row.hostname && was.podName === row.podName) continue;
+      touchRow(row);
+      if (was !== undefined) touchRow(was);
+    }
+    for (const gone of old.values()) touchRow(gone);
   }
 
   private index(kind: ObjectKind, key: string, r: unknown): void {
@@ -324,6 +382,12 @@ export class ClusterStore implements ClusterSink {
       }
     }
   }
+}
+
+/** `ns/name` -> [ns, name] (namespaces and names never hold a '/'). */
+function splitKey(key: string): [string, string] {
+  const i = key.indexOf('/');
+  return [key.slice(0, i), key.slice(i + 1)];
 }
 
 /** An index value: the one record (the common case, no container) or several. */

@@ -30,6 +30,12 @@ export interface EncodedAnswer {
   /** Smallest TTL in the answer (or the negative TTL): how long it may be cached. */
   minTtl: number;
   /**
+   * Body offset of the serial of the first SOA record; -1 (or absent: answers not built here)
+   * when there is none. A memo moves a serial in place (resolve/local.ts) instead of building
+   * the answer again.
+   */
+  serialAt?: number;
+  /**
    * Runs of records `loadbalance` may rotate; null = none. Left undefined by answers not built here (forwarded ones): the first
    * shuffled response computes it (rotationRuns).
    */
@@ -54,10 +60,13 @@ export function encodeAnswer(qnameLower: string, set: AnswerSet): EncodedAnswer 
   const rrEnds: number[] = [];
   const ttlOffsets: number[] = [];
   let minTtl = Infinity;
+  let serialAt: number | undefined;
   for (const section of [set.answers, set.authority, set.additional]) {
     for (const r of section) {
       ttlOffsets.push(w.record(r) - start);
       rrEnds.push(w.offset - start);
+      // SOA rdata ends with serial, refresh, retry, expire, minimum (RFC 1035 §3.3.13).
+      if (serialAt === undefined && r.type === 'SOA') serialAt = w.offset - start - 20;
       const ttl = r.ttl ?? 0;
       // RFC 2308 §5: a negative answer lives as long as its SOA's TTL; glue does not count.
       if (section !== set.additional && ttl < minTtl) minTtl = ttl;
@@ -73,6 +82,7 @@ export function encodeAnswer(qnameLower: string, set: AnswerSet): EncodedAnswer 
     rrEnds,
     ttlOffsets,
     minTtl: minTtl === Infinity ? 0 : minTtl,
+    serialAt: serialAt ?? -1,
   };
   enc.lbRuns = rotationRuns(enc);
   return enc;

@@ -7,6 +7,10 @@
 //   state, ClusterStore.onTouched); every entry holding one of them is dropped, every other
 //   entry stays. 'all' (the first sync) drops everything. An entry stored under ANY_CHANGE
 //   (a cluster answer from a link that records no dependencies) goes with any change.
+// - the SOA serial (SERIAL_TAG) moves with the clock on a change anywhere (at most once a
+//   second): entries carrying it keep their place and get the new serial written over the old
+//   (EncodedAnswer.serialAt); rebuilding every NXDOMAIN/NODATA answer each second under churn
+//   was a third of the answers built. Copies elsewhere hear of them as dropped (observers).
 // - the epoch: a number that moves when answers must go whole (a static zone reload, a config
 //   reload; ResolverParts.localEpoch). get()/set() with a new epoch drop everything first.
 // - a flood of distinct names: at maxEntries everything goes (memory stays bounded).
@@ -18,7 +22,7 @@
 // clear()). Keys are the memo keys (dns/query.ts cacheKey()). An epoch change is noticed at the
 // next get()/set(), so a copy must also be keyed to the epoch, or the owner calls clear().
 import type { EncodedAnswer } from '../dns/encoded';
-import type { Touched } from '../cluster/deps';
+import { SERIAL_TAG, type Touched } from '../cluster/deps';
 
 export type DropObserver = (dropped: string[] | 'all') => void;
 
@@ -62,12 +66,16 @@ export class LocalAnswers {
     }
   }
 
-  /** Drop every entry that read a touched fact (the store's onTouched feed). */
-  invalidate(touched: Touched): void {
+  /**
+   * Drop every entry that read a touched fact (the store's onTouched feed); entries that read
+   * only the serial among them get `serial` written in.
+   */
+  invalidate(touched: Touched, serial: number): void {
     if (touched === 'all') return this.clear();
     const dropped: string[] = [];
-    for (const t of touched) this.dropTag(t, dropped);
+    for (const t of touched) if (t !== SERIAL_TAG) this.dropTag(t, dropped);
     this.dropTag(ANY_CHANGE, dropped);
+    if (touched.has(SERIAL_TAG)) this.reserial(serial >>> 0, dropped);
     if (dropped.length) for (const fn of this.observers) fn(dropped);
   }
 
@@ -107,6 +115,22 @@ export class LocalAnswers {
       this.map.delete(key);
       this.unlink(key);
       dropped.push(key);
+    }
+  }
+
+  /** Writes the serial into every entry carrying the SOA (one that cannot take it is dropped). */
+  private reserial(serial: number, changed: string[]): void {
+    const keys = this.byTag.get(SERIAL_TAG);
+    if (keys === undefined) return;
+    for (const key of [...keys]) {
+      const a = this.map.get(key)!;
+      changed.push(key);
+      if (a.serialAt !== undefined && a.serialAt >= 0) {
+        a.body.writeUInt32BE(serial, a.serialAt);
+        continue;
+      }
+      this.map.delete(key);
+      this.unlink(key);
     }
   }
 

@@ -131,7 +131,7 @@ export class Resolver implements AutopathChain {
     // Memoised plugin answers die when a plugin's data changes (a hosts file re-read).
     const links = parts.answerLinks;
     this.epoch = links ? () => base() + 65536 * links.version() : base;
-    this.unwatch = byTag && parts.cluster ? parts.cluster.onTouched!((t) => this.local.invalidate(t)) : null;
+    this.unwatch = byTag && parts.cluster ? parts.cluster.onTouched!((t, serial) => this.local.invalidate(t, serial)) : null;
   }
 
   /** The memo of local answers (its onDrop observer: resolve/local.ts). */

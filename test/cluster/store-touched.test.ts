@@ -37,12 +37,25 @@ describe('tags touched per change', () => {
     }, ['a:10.96.0.2', 'a:fd00::2', 's:shop/api'], ['n:shop', 's:shop/db']],
     ['the only Service of a namespace, updated: no namespace flip', (s: ClusterStore) => s.upsert('Service', service('default', 'web', { clusterIPs: ['10.96.0.9'] })), ['a:10.96.0.1', 'a:10.96.0.9', 's:default/web']],
     ['dual-stack change: both families, old and new', (s: ClusterStore) => s.upsert('Service', service('shop', 'api', { clusterIPs: ['10.96.0.2'] })), ['a:10.96.0.2', 'a:fd00::2', 's:shop/api']],
-    ['an endpoint set update: old and new addresses, the Service endpoints', (s: ClusterStore) => s.upsert('EndpointSet', slice('shop', 'db', 'db-1', [ep('10.244.0.1'), ep('10.244.0.3')], [port('pg', 5432)])), ['a:10.244.0.1', 'a:10.244.0.2', 'a:10.244.0.3', 'e:shop/db']],
-    ['a readiness flip', (s: ClusterStore) => s.upsert('EndpointSet', slice('shop', 'db', 'db-1', [ep('10.244.0.1'), ep('10.244.0.2')], [port('pg', 5432)])), ['a:10.244.0.1', 'a:10.244.0.2', 'e:shop/db']],
+    // The rows that changed (one address gone, one new), not the one that stayed (10.244.0.1).
+    ['an endpoint set update: the changed addresses and their names, the Service endpoints', (s: ClusterStore) => s.upsert('EndpointSet', slice('shop', 'db', 'db-1', [ep('10.244.0.1'), ep('10.244.0.3')], [port('pg', 5432)])), ['a:10.244.0.2', 'a:10.244.0.3', 'e:shop/db', 'h:shop/db/10-244-0-2', 'h:shop/db/10-244-0-3']],
+    ['a readiness flip', (s: ClusterStore) => s.upsert('EndpointSet', slice('shop', 'db', 'db-1', [ep('10.244.0.1'), ep('10.244.0.2')], [port('pg', 5432)])), ['a:10.244.0.2', 'e:shop/db', 'h:shop/db/10-244-0-2']],
+    ['a hostname given: the old and the new name of the row', (s: ClusterStore) => s.upsert('EndpointSet', slice('shop', 'db', 'db-1', [ep('10.244.0.1', { hostname: 'db-0' }), ep('10.244.0.2', { ready: false })], [port('pg', 5432)])), ['a:10.244.0.1', 'e:shop/db', 'h:shop/db/10-244-0-1', 'h:shop/db/db-0']],
+    ['ports only: the endpoint list, no address', (s: ClusterStore) => s.upsert('EndpointSet', slice('shop', 'db', 'db-1', [ep('10.244.0.1'), ep('10.244.0.2', { ready: false })], [port('pg', 5433)])), ['e:shop/db']],
+    ['a whole set removed: every row it served', (s: ClusterStore) => s.remove('EndpointSet', 'slice:shop/db-1'), ['a:10.244.0.1', 'a:10.244.0.2', 'e:shop/db', 'h:shop/db/10-244-0-1', 'h:shop/db/10-244-0-2']],
     ['a pod', (s: ClusterStore) => s.upsert('Pod', pod('default', 'web-0', '10.244.1.2')), ['p:default/10.244.1.1', 'p:default/10.244.1.2']],
     ['a Namespace object', (s: ClusterStore) => s.remove('Namespace', 'default'), ['n:default']],
   ])('%s', (_n, act, ...expected) => {
     expect(touchedBy(act).map(tags)).toEqual(expected);
+  });
+
+  test('an address in two sets: the merged row decides (the second listing takes over its name)', () => {
+    const s = base();
+    s.upsert('EndpointSet', slice('shop', 'db', 'db-2', [ep('10.244.0.1', { hostname: 'other' })], [port('pg', 5432)]));
+    // db-1 lists 10.244.0.1 first (no hostname); removing it from db-1 makes db-2's row, named
+    // `other`, the merged one: `other.db.shop` now answers, so its tag is touched.
+    const seen = touchedBy((st) => st.upsert('EndpointSet', slice('shop', 'db', 'db-1', [ep('10.244.0.2', { ready: false })], [port('pg', 5432)])), s);
+    expect(seen.map(tags)).toEqual([['a:10.244.0.1', 'e:shop/db', 'h:shop/db/10-244-0-1', 'h:shop/db/other']]);
   });
 
   test('a heartbeat touches nothing and notifies nobody', () => {

@@ -269,7 +269,7 @@ describe('a change drops only the answers that read what it touched', () => {
   test('an EndpointSlice update of one Service', async () => {
     const store = srv.running.store;
     // Pin the serial to this second's future so the change below does not move it (a moving
-    // serial drops every answer carrying the SOA, at most once a second: the test above).
+    // serial is written into every answer carrying the SOA, and copies hear of those: next test).
     store.serial = Math.floor(Date.now() / 1000) + 3600;
     const names: [string, RT][] = [
       [`web.default.${S}`, 'A'],
@@ -279,10 +279,11 @@ describe('a change drops only the answers that read what it touched', () => {
       [`_http._tcp.web.default.${S}`, 'SRV'],
       ['34.12.96.10.in-addr.arpa', 'PTR'],
       [`docs.default.${S}`, 'A'],
+      [`db-0.db.default.${S}`, 'A'], // an endpoint of the changed Service whose row did not change
+      ['1.1.244.10.in-addr.arpa', 'PTR'], // its PTR
       [`db.default.${S}`, 'A'],
       [`db.default.${S}`, 'SRV'],
-      [`db-0.db.default.${S}`, 'A'],
-      ['1.1.244.10.in-addr.arpa', 'PTR'],
+      [`db-1.db.default.${S}`, 'A'], // NXDOMAIN while not ready: its row flips below
     ];
     for (const [n, t] of names) await answer(srv, n, t);
     for (const [n, t] of names) expect(`${n} ${t} ${memoised(srv, n, t)}`).toBe(`${n} ${t} true`);
@@ -290,9 +291,27 @@ describe('a change drops only the answers that read what it touched', () => {
     srv.running.resolver.localAnswers.onDrop((d) => dropped.push(...(d === 'all' ? ['all'] : d)));
     store.upsert('EndpointSet', db([ep('10.244.1.1', { hostname: 'db-0' }), ep('10.244.1.2', { hostname: 'db-1' })]));
     const stillThere = names.filter(([n, t]) => memoised(srv, n, t)).map(([n, t]) => `${n} ${t}`);
-    expect(stillThere).toEqual(names.slice(0, 7).map(([n, t]) => `${n} ${t}`));
-    expect(dropped.sort()).toEqual(names.slice(7).map(([n, t]) => cacheKey(n, TYPE[t as keyof typeof TYPE])).sort());
+    expect(stillThere).toEqual(names.slice(0, 9).map(([n, t]) => `${n} ${t}`));
+    expect(dropped.sort()).toEqual(names.slice(9).map(([n, t]) => cacheKey(n, TYPE[t as keyof typeof TYPE])).sort());
+    expect(await answer(srv, `db-1.db.default.${S}`)).toBe(`NOERROR db-1.db.default.${S} A 10.244.1.2`);
     // And what was dropped comes back right.
     expect(await answer(srv, `db.default.${S}`)).toBe(`NOERROR db.default.${S} A 10.244.1.1,db.default.${S} A 10.244.1.2`);
+  });
+
+  test('a moving serial keeps the answers carrying the SOA, with the new serial written in', async () => {
+    const store = srv.running.store;
+    const memo = srv.running.resolver.localAnswers;
+    store.serial -= 7200; // the last change was two hours ago: the next one moves the serial
+    const negative = `nope.shop.${S}`;
+    await answer(srv, negative);
+    const before = memo.size;
+    const entry = () => memo.get(cacheKey(negative, TYPE.A), (memo as unknown as { epoch: number }).epoch);
+    const built = entry();
+    expect(built).toBeDefined();
+    store.upsert('Service', service('default', 'unrelated', { clusterIPs: ['10.96.0.88'] }));
+    expect(entry()).toBe(built); // the same entry, not a new one
+    expect(memo.size).toBe(before);
+    const soa = section((await ask(srv.port, negative, 'A')).packet, 'authorities')[0] as { data: dnsPacket.SoaData };
+    expect(soa.data.serial).toBe(store.serial);
   });
 });

@@ -3,7 +3,8 @@
 // invalidate() drops exactly the entries stored with a touched tag (issue 11), and the drop
 // observer hears every drop.
 import { ANY_CHANGE, LocalAnswers } from '../../src/resolve/local';
-import { emptyAnswer } from '../../src/dns/encoded';
+import { emptyAnswer, encodeAnswer } from '../../src/dns/encoded';
+import * as dnsPacket from 'dns-packet';
 
 const a1 = emptyAnswer(0);
 const a2 = emptyAnswer(3);
@@ -47,14 +48,14 @@ describe('LocalAnswers', () => {
     m.set('db', 1, a1, ['n:default', 's:default/db', 'e:default/db']);
     m.set('nx', 1, a2, ['n:default', 's:default/nope', 'soa']);
     m.set('static', 1, a2); // a static zone answer: no tags
-    m.invalidate(new Set(['e:default/db', 'a:10.0.0.1']));
+    m.invalidate(new Set(['e:default/db', 'a:10.0.0.1']), 0);
     expect(['web', 'db', 'nx', 'static'].map((k) => m.has(k))).toEqual([true, false, true, true]);
-    m.invalidate(new Set(['soa']));
+    m.invalidate(new Set(['soa']), 0);
     expect(['web', 'nx', 'static'].map((k) => m.has(k))).toEqual([true, false, true]);
-    m.invalidate(new Set(['n:default']));
+    m.invalidate(new Set(['n:default']), 0);
     expect(['web', 'static'].map((k) => m.has(k))).toEqual([false, true]);
     expect(m.tagCount).toBe(0); // no tag outlives its entries
-    m.invalidate('all');
+    m.invalidate('all', 0);
     expect(m.size).toBe(0);
   });
 
@@ -63,10 +64,10 @@ describe('LocalAnswers', () => {
     m.get('', 1);
     m.set('k', 1, a1, ['s:a']);
     m.set('k', 1, a2, ['s:b']);
-    m.invalidate(new Set(['s:a']));
+    m.invalidate(new Set(['s:a']), 0);
     expect(m.get('k', 1)).toBe(a2);
     expect(m.tagCount).toBe(1);
-    m.invalidate(new Set(['s:b']));
+    m.invalidate(new Set(['s:b']), 0);
     expect(m.has('k')).toBe(false);
   });
 
@@ -75,7 +76,7 @@ describe('LocalAnswers', () => {
     m.get('', 1);
     m.set('unknown', 1, a1, [ANY_CHANGE]);
     m.set('web', 1, a1, ['s:default/web']);
-    m.invalidate(new Set(['s:other/x']));
+    m.invalidate(new Set(['s:other/x']), 0);
     expect([m.has('unknown'), m.has('web')]).toEqual([false, true]);
   });
 
@@ -86,14 +87,38 @@ describe('LocalAnswers', () => {
     m.get('', 1);
     m.set('a', 1, a1, ['t1']);
     m.set('b', 1, a1, ['t1', 't2']);
-    m.invalidate(new Set(['t2']));
-    m.invalidate(new Set(['nothing']));
+    m.invalidate(new Set(['t2']), 0);
+    m.invalidate(new Set(['nothing']), 0);
     m.set('c', 1, a1);
     m.set('d', 1, a1); // full: starts over
     m.get('c', 2); // a new epoch
     m.clear();
     off();
-    m.invalidate('all');
+    m.invalidate('all', 0);
     expect(heard).toEqual([['b'], 'all', 'all', 'all']);
+  });
+
+  test('a moved serial is written into the entries carrying the SOA; they stay, copies hear of them', () => {
+    const soa = { name: 'cluster.local', type: 'SOA', ttl: 30, data: { mname: 'ns.dns.cluster.local', rname: 'hostmaster.cluster.local', serial: 100, refresh: 7200, retry: 1800, expire: 86400, minimum: 30 } };
+    const nx = encodeAnswer('nope.default.svc.cluster.local', { rcode: 3, authoritative: true, answers: [], authority: [soa as never], additional: [] });
+    const m = new LocalAnswers(100);
+    const heard: (string[] | 'all')[] = [];
+    m.onDrop((d) => heard.push(d));
+    m.get('', 1);
+    m.set('nx', 1, nx, ['n:default', 'soa']);
+    m.set('web', 1, a1, ['s:default/web']);
+    m.invalidate(new Set(['soa', 's:other/x']), 4_000_000_123);
+    expect(m.get('nx', 1)).toBe(nx);
+    expect(m.has('web')).toBe(true);
+    expect(heard).toEqual([['nx']]);
+    // The whole response, decoded: the SOA carries the new serial and nothing else moved.
+    const question = dnsPacket.encode({ type: 'query', id: 1, questions: [{ type: 'A', name: 'nope.default.svc.cluster.local' }] });
+    const wire = Buffer.concat([question.subarray(0, 4), Buffer.from([0, 1, 0, 0, 0, 1, 0, 0]), question.subarray(12), nx.body]);
+    const decoded = dnsPacket.decode(wire);
+    expect(decoded.authorities?.[0]).toMatchObject({ type: 'SOA', name: 'cluster.local', data: { ...soa.data, serial: 4_000_000_123 } });
+    // Both tags still index it: a later change to the namespace drops it.
+    m.invalidate(new Set(['n:default']), 4_000_000_124);
+    expect(m.has('nx')).toBe(false);
+    expect(m.tagCount).toBe(1);
   });
 });
