@@ -91,16 +91,13 @@ function portsOf(z: ZoneContext, svc: ServiceRecord) {
 export function answerServiceSrv(z: ZoneContext, name: string, svc: ServiceRecord, portName: string | null, proto: string | null): AnswerSet {
   if (svc.kind === 'ExternalName') return portName === null ? answerExternalName(z, name, TYPE.SRV, svc) : z.nxdomain();
   const ports = portsOf(z, svc).filter((p) => portName === null || (p.name !== '' && p.name.toLowerCase() === portName && p.protocol === proto));
-  const entries: { target: string; port: number; ip: string[] }[] = [];
-  const seen = new Set<string>();
+  // (target, port) -> its entry, in first-seen order (Map keeps insertion order).
+  const byTargetPort = new Map<string, { target: string; port: number; ip: string[] }>();
   const push = (target: string, port: number, ips: string[]) => {
     const k = `${target}|${port}`;
-    if (seen.has(k)) {
-      entries.find((e) => e.target === target && e.port === port)!.ip.push(...ips);
-      return;
-    }
-    seen.add(k);
-    entries.push({ target, port, ip: [...ips] });
+    const had = byTargetPort.get(k);
+    if (had !== undefined) had.ip.push(...ips);
+    else byTargetPort.set(k, { target, port, ip: [...ips] });
   };
   if (svc.kind === 'Headless') {
     const eps = servedEndpoints(z, svc);
@@ -114,6 +111,7 @@ export function answerServiceSrv(z: ZoneContext, name: string, svc: ServiceRecor
     if (z.opts.ignoreEmptyService && servedEndpoints(z, svc).length === 0) return z.nxdomain();
     for (const p of ports) push(serviceFqdn(z, svc), p.port, svc.clusterIPs);
   }
+  const entries = [...byTargetPort.values()];
   if (entries.length === 0) return portName === null ? z.nodata() : z.nxdomain();
   const weight = Math.max(1, Math.floor(100 / entries.length));
   const answers: Record[] = entries.map((e) => ({ name, type: 'SRV', ttl: z.ttl, data: { priority: 0, weight, port: e.port, target: e.target } }));

@@ -6,7 +6,7 @@
 import * as dnsPacket from 'dns-packet';
 import { HEADER_LEN, TYPE, typeCode } from './constants';
 import type { Record } from './records';
-import { ipv4Bytes, ipv6Bytes } from '../cluster/ip';
+import { ipv6Bytes } from '../cluster/ip';
 
 /** A compression pointer holds 14 bits of offset. */
 const MAX_POINTER = 0x3fff;
@@ -31,13 +31,16 @@ export class WireWriter {
    *   echoes the query's own spelling (SPEC §1).
    */
   constructor(qnameLower: string) {
-    let at = HEADER_LEN;
-    const labels = splitName(qnameLower);
-    for (let i = 0; i < labels.length; i++) {
-      this.dict.set(labels.slice(i).join('.'), at);
-      at += 1 + Buffer.byteLength(labels[i], 'latin1');
+    // Each label takes its length byte plus its characters, so the label starting at character
+    // s of the name starts at wire offset HEADER_LEN + s.
+    const q = trimDot(qnameLower);
+    for (let s = 0; s < q.length; ) {
+      this.dict.set(s === 0 ? q : q.slice(s), HEADER_LEN + s);
+      const dot = q.indexOf('.', s);
+      if (dot < 0) break;
+      s = dot + 1;
     }
-    this.base = at + 1 + 4; // root label, qtype, qclass
+    this.base = HEADER_LEN + (q.length === 0 ? 0 : q.length + 1) + 1 + 4; // labels, root label, qtype, qclass
     this.pos = this.base;
     this.buf = Buffer.allocUnsafe(256);
   }
@@ -87,22 +90,72 @@ export class WireWriter {
     this.pos += b.length;
   }
 
-  /** A domain name, compressed against earlier ones unless `compress` is false (RFC 2782: SRV target). */
+  /**
+   * A domain name, compressed against earlier ones unless `compress` is false (RFC 2782: SRV
+   * target). Built once per answer, but an answer of a large headless Service holds dozens of
+   * names: the labels are found by index (no label arrays, no joined suffixes) and written with
+   * one copy, the dots then overwritten with the label lengths.
+   */
   name(name: string, compress = true): void {
-    const labels = splitName(name);
-    for (let i = 0; i < labels.length; i++) {
-      const suffix = labels.slice(i).join('.').toLowerCase();
-      const ptr = compress ? this.dict.get(suffix) : undefined;
-      if (ptr !== undefined) {
-        this.u16(0xc000 | ptr);
-        return;
+    const n = trimDot(name);
+    const lower = n.toLowerCase();
+    // Labels start at character s; the one at s lands at wire offset pos + s.
+    let cut = n.length; // where the labels stop: a pointer or the root follows
+    let ptr = -1;
+    for (let s = 0; s < n.length; ) {
+      const suffix = s === 0 ? lower : lower.slice(s);
+      const known = this.dict.get(suffix);
+      if (compress && known !== undefined) {
+        cut = s;
+        ptr = known;
+        break;
       }
-      if (this.pos <= MAX_POINTER && !this.dict.has(suffix)) this.dict.set(suffix, this.pos);
-      const label = Buffer.from(labels[i], 'latin1');
-      this.u8(label.length);
-      this.bytes(label);
+      if (known === undefined && this.pos + s <= MAX_POINTER) this.dict.set(suffix, this.pos + s);
+      const dot = n.indexOf('.', s);
+      if (dot < 0) break;
+      s = dot + 1;
     }
-    this.u8(0);
+    // n[0, cut) without its last dot, written one byte on: every dot sits where the length of
+    // the label after it goes.
+    const written = cut === n.length ? n.length : cut - 1;
+    this.ensure(written + 3);
+    const at = this.pos - this.base;
+    if (written > 0) {
+      this.buf.write(n, at + 1, written, 'latin1');
+      let lenAt = at;
+      for (let i = 0; i <= written; i++) {
+        if (i === written || n.charCodeAt(i) === 0x2e) {
+          this.buf[lenAt] = at + 1 + i - lenAt - 1;
+          lenAt = at + 1 + i;
+        }
+      }
+      this.pos += written + 1;
+    }
+    if (ptr >= 0) this.u16(0xc000 | ptr);
+    else this.u8(0);
+  }
+
+  /** The four bytes of a dotted-quad IPv4 address. */
+  private ipv4(ip: string): void {
+    this.ensure(4);
+    const start = this.pos - this.base;
+    let at = start;
+    let v = 0;
+    let digits = 0;
+    for (let i = 0; i < ip.length; i++) {
+      const c = ip.charCodeAt(i);
+      if (c === 0x2e && digits > 0 && at < start + 3) {
+        this.buf[at++] = v;
+        v = 0;
+        digits = 0;
+      } else if (c >= 0x30 && c <= 0x39 && v <= 25) {
+        v = v * 10 + (c - 0x30);
+        digits++;
+      } else throw new Error(`not an IPv4 address: ${JSON.stringify(ip)}`);
+    }
+    if (at !== start + 3 || digits === 0 || v > 255) throw new Error(`not an IPv4 address: ${JSON.stringify(ip)}`);
+    this.buf[at] = v;
+    this.pos += 4;
   }
 
   /** One resource record; returns the absolute offset of its TTL field. */
@@ -142,7 +195,7 @@ export class WireWriter {
     const d = r.data as never;
     switch (type) {
       case TYPE.A:
-        return this.bytes(ipv4Bytes(d));
+        return this.ipv4(d);
       case TYPE.AAAA:
         return this.bytes(ipv6Bytes(d));
       case TYPE.NS:
@@ -186,6 +239,11 @@ export class WireWriter {
         return this.bytes(packetRecord(r.type.toUpperCase()).encode(d).subarray(2));
     }
   }
+}
+
+/** The name without a trailing dot ('' for the root). */
+function trimDot(name: string): string {
+  return name.endsWith('.') ? name.slice(0, -1) : name;
 }
 
 export function splitName(name: string): string[] {

@@ -122,3 +122,28 @@ test('offsets: record() returns where the TTL sits; the body grows past its firs
   expect(body.readUInt32BE(ttlAt - start)).toBe(0x01020304);
   expect(w.offset - start).toBe(body.length);
 });
+
+test('names keep their spelling, uncompressed SRV targets register suffixes, the root is one byte', () => {
+  const recs: RR[] = [
+    { name: 'Pod-0.DB.default.svc.cluster.local', type: 'A', ttl: 30, data: '10.0.0.1' }, // 'Pod-0' 'DB' + pointer
+    { name: '_pg._tcp.db.default.svc.cluster.local', type: 'SRV', ttl: 30, data: { priority: 0, weight: 100, port: 5432, target: 'x.y.example.org.' } },
+    { name: 'y.example.org', type: 'A', ttl: 30, data: '255.0.0.9' }, // a pointer into the uncompressed target
+    { name: '.', type: 'NS', ttl: 30, data: 'a.root-servers.net' },
+  ];
+  const { msg, body } = message(QNAME, recs);
+  const d = dnsPacket.decode(msg);
+  expect(d.answers?.map((r) => `${r.name} ${r.type} ${JSON.stringify((r as { data: unknown }).data)}`)).toEqual([
+    'Pod-0.DB.default.svc.cluster.local A "10.0.0.1"',
+    // Compression is case-insensitive: the owner points at the earlier 'DB' spelling.
+    '_pg._tcp.DB.default.svc.cluster.local SRV {"priority":0,"weight":100,"port":5432,"target":"x.y.example.org"}',
+    'y.example.org A "255.0.0.9"',
+    '. NS "a.root-servers.net"',
+  ]);
+  // y.example.org is a pointer (2 bytes) to the target's second label.
+  const yOwnerAt = body.length - (1 + 10 + 20) - (2 + 10 + 4);
+  expect(body.readUInt16BE(yOwnerAt) & 0xc000).toBe(0xc000);
+});
+
+test.each(['10.0.0', '10.0.0.1.2', '10.0.0.256', '10..0.1', 'a.b.c.d', '::1', ''])('an A record of %j is refused, not written half', (bad) => {
+  expect(() => message(QNAME, [{ name: QNAME, type: 'A', ttl: 1, data: bad }])).toThrow(/not an IPv4 address/);
+});
