@@ -291,7 +291,8 @@ export class FakeApiServer {
 
   private record(ev: HistoryEvent): void {
     this.history.push(ev);
-    if (this.history.length > this.maxHistory) {
+    // Trimmed a tenth at a time: one splice per event would move the whole array every time.
+    if (this.history.length > this.maxHistory + Math.ceil(this.maxHistory / 10)) {
       const dropped = this.history.splice(0, this.history.length - this.maxHistory);
       this.historyStart = dropped[dropped.length - 1].rv;
     }
