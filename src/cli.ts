@@ -10,8 +10,16 @@ import { resolveOptions } from './config/file';
 import type { Options } from './config/options';
 import { createLogger } from './ops/log';
 import { runServe } from './ops/serve';
+import fs from 'node:fs';
 import { coreDnsArgv } from './corefile/argv';
-import { corefileOptions, pluginList, runCheck, writePidfile } from './corefile/commands';
+import type * as CorefileCommands from './corefile/commands';
+
+/**
+ * The Corefile front end (corefile/**: the parser and every directive), loaded only by
+ * `--corefile`/`-conf`, `check`/`-validate` and `plugins`/`-plugins`: a flags start does not
+ * pay for it in resident memory (issue 13). corefile/argv.ts imports nothing and stays eager.
+ */
+const corefileCommands = () => require('./corefile/commands') as typeof CorefileCommands;
 
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
@@ -69,7 +77,7 @@ function serveCommand(): Command {
         if (typeof flags.corefile === 'string') {
           const file = flags.corefile;
           const load = () => {
-            const c = corefileOptions(file, flagsToOptions(flags), dnsPort === undefined ? undefined : port(dnsPort));
+            const c = corefileCommands().corefileOptions(file, flagsToOptions(flags), dnsPort === undefined ? undefined : port(dnsPort));
             return { opts: c.opts, plan: c.loaded.plan, files: c.loaded.files, warnings: c.loaded.warnings };
           };
           const c = load();
@@ -109,13 +117,25 @@ function checkCommand(): Command {
     .argument('<corefile>', 'the Corefile')
     .option('--dns-port <port>', 'the port of keys that name none (default 53)')
     .action((file: string, flags: { dnsPort?: string }) => {
-      process.exit(runCheck(file, flags.dnsPort === undefined ? undefined : port(flags.dnsPort), process.stdout, process.stderr));
+      process.exit(corefileCommands().runCheck(file, flags.dnsPort === undefined ? undefined : port(flags.dnsPort), process.stdout, process.stderr));
     });
 }
 
 function pluginsCommand(): Command {
   return new Command('plugins').description('list the Corefile plugins clusterdns serves (CoreDNS: -plugins)').action(() => {
-    process.stdout.write(pluginList());
+    process.stdout.write(corefileCommands().pluginList());
+  });
+}
+
+/** CoreDNS `-pidfile`: the process id written at start, removed at exit. */
+function writePidfile(path: string): void {
+  fs.writeFileSync(path, `${process.pid}\n`);
+  process.on('exit', () => {
+    try {
+      fs.unlinkSync(path);
+    } catch {
+      // Already gone: nothing to clean up.
+    }
   });
 }
 

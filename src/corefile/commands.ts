@@ -1,7 +1,6 @@
 // What cli.ts runs for the Corefile: `check FILE` (also `-conf FILE -validate`), `plugins`
 // (`-plugins`), and the options of `serve --corefile FILE`: DEFAULTS < what the Corefile implies
 // < flags, so a flag given beside -conf still wins, as with --config.
-import fs from 'node:fs';
 import { mergeOptions, type OptionsLayer } from '../config/file';
 import { ConfigError } from '../config/errors';
 import { DEFAULTS, type Options } from '../config/options';
@@ -54,16 +53,4 @@ export function corefileOptions(file: string, flags: OptionsLayer, dnsPort?: num
   const loaded = loadCorefile(file, process.env, { dnsPort });
   const opts = validateOptions(mergeOptions(DEFAULTS, loaded.options, flags));
   return { opts, loaded };
-}
-
-/** CoreDNS `-pidfile`: the pid written at start, removed at exit. */
-export function writePidfile(path: string): void {
-  fs.writeFileSync(path, `${process.pid}\n`);
-  process.on('exit', () => {
-    try {
-      fs.unlinkSync(path);
-    } catch {
-      // Already gone: nothing to clean up.
-    }
-  });
 }
