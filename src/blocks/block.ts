@@ -15,18 +15,19 @@ import { KubernetesLink } from '../resolve/kubernetes';
 import { autopathFromPlan } from '../resolve/autopath';
 import { AnswerLinks } from '../resolve/answer-links';
 import type { AnswerLink } from '../plugins/types';
-import { createAny } from '../plugins/any';
-import { createHosts } from '../plugins/hosts';
-import { createTemplates } from '../plugins/template';
-import { createWhoami } from '../plugins/whoami';
-import { createK8sExternal } from '../plugins/k8s-external';
-import { createRewrite } from '../plugins/rewrite';
+import type * as AnyPlugin from '../plugins/any';
+import type * as HostsPlugin from '../plugins/hosts';
+import type * as TemplatePlugin from '../plugins/template';
+import type * as WhoamiPlugin from '../plugins/whoami';
+import type * as K8sExternalPlugin from '../plugins/k8s-external';
+import type * as RewritePlugin from '../plugins/rewrite';
 import { Resolver, type ForwardPath } from '../resolve/resolver';
 import { inZone, inZones } from '../dns/zones';
 import { Forwarder, type ForwarderObserver } from '../upstream/forwarder';
 import { readResolvConf } from '../upstream/resolvconf';
 import { forwarderOptionsFromPlan } from '../upstream/from-plan';
-import { ZoneFileSource } from '../zonefile/source';
+import type * as ZoneFileModule from '../zonefile/source';
+import type { ZoneFileSource } from '../zonefile/source';
 import type { Consolidator, Logger } from '../ops/log';
 import { queryLog } from '../ops/query-log';
 
@@ -101,12 +102,15 @@ export class Block implements Served {
           : null;
       // CoreDNS's order (plugin.cfg): any, template, hosts before kubernetes; whoami last.
       // The factories validate what only they can (a regex, a template) and throw here.
+      // Each plugin module is required only when the plan names it: a block without plugins
+      // (every flags start) does not pay for their code in resident memory (issue 13).
       const plog = ctx.log.stage('plugins');
       const first: AnswerLink[] = [];
-      if (plan.any) first.push(createAny());
-      if (plan.templates.length > 0) first.push(createTemplates(plan.templates, plog));
-      if (plan.hosts) first.push(createHosts(plan.hosts, plog));
+      if (plan.any) first.push((require('../plugins/any') as typeof AnyPlugin).createAny());
+      if (plan.templates.length > 0) first.push((require('../plugins/template') as typeof TemplatePlugin).createTemplates(plan.templates, plog));
+      if (plan.hosts) first.push((require('../plugins/hosts') as typeof HostsPlugin).createHosts(plan.hosts, plog));
       if (plan.k8sExternal) {
+        const { createK8sExternal } = require('../plugins/k8s-external') as typeof K8sExternalPlugin;
         // Its answers read the whole view (externalIPs, ingress), but it records no dependency
         // tags: folding store.generation into the memo epoch would drop every memoised answer
         // on every change (issue 11). So its answers are computed per query, never memoised.
@@ -115,9 +119,10 @@ export class Block implements Served {
       }
       const answerLinks = first.length > 0 ? new AnswerLinks(first) : null;
       if (answerLinks) built.push(answerLinks);
-      const lastLinks = plan.whoami ? new AnswerLinks([createWhoami()]) : null;
+      const lastLinks = plan.whoami ? new AnswerLinks([(require('../plugins/whoami') as typeof WhoamiPlugin).createWhoami()]) : null;
+      const rewrite = plan.rewrite && plan.rewrite.rules.length > 0 ? (require('../plugins/rewrite') as typeof RewritePlugin).createRewrite(plan.rewrite) : null;
       const chain = new Resolver({
-        rewrite: plan.rewrite && plan.rewrite.rules.length > 0 ? createRewrite(plan.rewrite) : null,
+        rewrite,
         answerLinks,
         lastLinks,
         cluster: kubernetes,
@@ -156,6 +161,8 @@ function forwardFilter(f: ForwardPlan | null): ((name: string) => boolean) | nul
 function zoneFileSource(plan: BlockPlan, ctx: BlockContext): ZoneFileSource | null {
   if (plan.zoneFiles.length === 0) return null;
   const zlog = ctx.log.stage('zonefile');
+  // The zone file reader (zonefile/**) only with zone files: RSS at start, issue 13.
+  const { ZoneFileSource } = require('../zonefile/source') as typeof ZoneFileModule;
   return new ZoneFileSource(
     plan.zoneFiles.map((z) => z.path),
     {
