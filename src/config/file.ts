@@ -7,7 +7,8 @@
 // Precedence: DEFAULTS < config file < command-line flags (mergeOptions, resolveOptions).
 
 import { readFileSync } from 'node:fs';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair } from 'yaml';
+import type * as Yaml from 'yaml';
+import type { Node, Pair } from 'yaml';
 import { ConfigError, show } from './errors';
 import { upstreamNameservers } from './kubedns';
 import { DEFAULTS, type CacheOptions, type Options, type TcpOptions } from './options';
@@ -41,6 +42,9 @@ export function loadConfigFile(path: string): OptionsLayer {
 
 /** The parser alone, for tests and for callers that already hold the text; `file` names it in errors. */
 export function parseConfigText(text: string, file: string): OptionsLayer {
+  // `yaml` is required here, when a config file is read, not at start: a start without
+  // --config does not pay for it in resident memory (issue 13).
+  const { isMap, isScalar, isSeq, LineCounter, parseDocument } = require('yaml') as typeof Yaml;
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
   const lineOf = (n: unknown): number | undefined => {
@@ -145,6 +149,7 @@ function distance(a: string, b: string): number {
  * descent at its own line.
  */
 function lineOfField(field: string, pair: Pair<unknown, unknown>, lineOf: (n: unknown) => number | undefined): number | undefined {
+  const { isMap, isScalar, isSeq } = require('yaml') as typeof Yaml; // loaded by parseConfigText already
   let line = lineOf(pair.key);
   let node: unknown = pair.value;
   const top = /^[^.[]+/.exec(field)?.[0].length ?? 0;

@@ -12,7 +12,7 @@
 import fs from 'node:fs';
 import type * as https from 'node:https';
 import path from 'node:path';
-import { load } from 'js-yaml';
+import type * as JsYaml from 'js-yaml';
 
 /** What a list or watch request needs from the configuration (kube-http.ts). */
 export interface ApiAccess {
@@ -82,7 +82,9 @@ const CLUSTER_KEYS = new Set(['server', 'certificate-authority', 'certificate-au
  * (the same messages as kube-client.ts selectContext), fs errors for an unreadable file.
  */
 export function fileAccess(file: string, context: string | null): ApiAccess | null {
-  const doc = load(fs.readFileSync(file, 'utf8'));
+  // js-yaml is required here, not at start: a --snapshot start, or the in-cluster service
+  // account, does not pay for it in resident memory (issue 13).
+  const doc = (require('js-yaml') as typeof JsYaml).load(fs.readFileSync(file, 'utf8'));
   if (!isObj(doc)) return null;
   const contexts = Array.isArray(doc.contexts) ? doc.contexts.filter(isObj) : [];
   const name = context ?? (typeof doc['current-context'] === 'string' ? doc['current-context'] : '');

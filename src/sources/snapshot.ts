@@ -8,8 +8,10 @@ import path from 'node:path';
 // js-yaml, not the `yaml` package the config file uses: for a 150,000-endpoint snapshot it
 // parses in 1.6 s at 313 MB peak RSS where `yaml`'s document model takes 23 s and 1.3 GB
 // (bench/README.md, measured on this project's machine). Documents are converted one at a
-// time in its callback, so no raw object outlives its own conversion.
-import { loadAll, YAMLException } from 'js-yaml';
+// time in its callback, so no raw object outlives its own conversion. Required only when a
+// YAML file is read (readDocuments): a JSON snapshot or the API does not pay for it in
+// resident memory (issue 13).
+import type * as JsYaml from 'js-yaml';
 import { sameRecord } from '../cluster/store';
 import {
   recordKey,
@@ -142,19 +144,20 @@ function readDocuments(file: string, text: string, out: ClusterObjects, errors: 
     document(value, `${file} doc ${i}`, out, errors, reuse);
   };
   let firstLine = 0;
+  // A .json file is one JSON document: JSON.parse is the fastest reader of all.
+  const yaml = file.toLowerCase().endsWith('.json') ? null : (require('js-yaml') as typeof JsYaml);
   try {
-    // A .json file is one JSON document: JSON.parse is the fastest reader of all.
-    if (file.toLowerCase().endsWith('.json')) one(JSON.parse(text));
+    if (yaml === null) one(JSON.parse(text));
     else {
       // One document at a time: js-yaml's loadAll builds every document of the stream before
       // the first callback, which at 150,000 endpoints holds all raw objects at once.
       for (const doc of yamlDocuments(text)) {
         firstLine = doc.line;
-        loadAll(doc.text, one, { filename: file });
+        yaml.loadAll(doc.text, one, { filename: file });
       }
     }
   } catch (e) {
-    if (e instanceof YAMLException) {
+    if (yaml !== null && e instanceof yaml.YAMLException) {
       const line = e.mark ? firstLine + e.mark.line : -1;
       const where = line >= 0 ? `doc ${documentAt(text, line)} line ${line + 1}` : `doc ${i + 1}`;
       errors.push(`CDNS_SNAPSHOT_YAML: ${file} ${where}: ${e.reason}`);
