@@ -9,7 +9,8 @@ export type NotReady = () => string | null;
 
 export async function startEndpoints(
   opts: Pick<Options, 'health' | 'ready' | 'metrics'>,
-  metrics: Metrics,
+  /** Null when /metrics is off (ops/serve.ts). */
+  metrics: Metrics | null,
   notReady: NotReady,
 ): Promise<{ servers: OpsServer[]; ports: { health: number; ready: number; metrics: number } }> {
   const { servers, ports } = await startOps([
@@ -19,7 +20,7 @@ export async function startEndpoints(
       route: (_q, res) => {
         const t = performance.now();
         text(res, 200, 'OK');
-        metrics.observeHealth((performance.now() - t) / 1000);
+        metrics?.observeHealth((performance.now() - t) / 1000);
       },
     },
     {
@@ -34,8 +35,9 @@ export async function startEndpoints(
       addr: opts.metrics,
       path: '/metrics',
       route: async (_q, res) => {
-        const body = await metrics.render();
-        res.writeHead(200, { 'content-type': metrics.contentType }).end(body);
+        const m = metrics!; // opts.metrics is set, so serve.ts built one
+        const body = await m.render();
+        res.writeHead(200, { 'content-type': m.contentType }).end(body);
       },
     },
   ]);

@@ -94,13 +94,6 @@ export class BucketedHistogram extends Histogram<string> {
   }
 }
 
-/** Per-bucket index of `v` in ascending `bounds` (bounds.length = above all): Prometheus `le`. */
-export function bucketOf(bounds: readonly number[], v: number): number {
-  let i = 0;
-  while (i < bounds.length && v > bounds[i]) i++;
-  return i;
-}
-
 /** rcode -> CoreDNS label text (miekg/dns RcodeToString); slot 16 is BADVERS as we send it. */
 const RCODE_LABELS = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED', 'YXDOMAIN', 'YXRRSET', 'NXRRSET', 'NOTAUTH', 'NOTZONE'];
 export function rcodeLabel(slot: number): string {

@@ -2,9 +2,8 @@
 // process can ship them as a snapshot and another can add them up (multi-process, issue 6),
 // as server/stats.ts does for queries. Fed through upstream/'s ForwarderObserver, which is
 // called once per upstream attempt, never per cache hit.
-import { DURATION_BUCKETS, RCODE_SLOTS } from '../server/stats';
+import { bucketOf, DURATION_BUCKETS, RCODE_SLOTS } from '../server/stats';
 import type { ForwarderObserver } from '../upstream/forwarder';
-import { bucketOf } from './families';
 
 export const FAIL_REASONS = ['timeout', 'refused', 'spoofed', 'error'] as const;
 export type FailReason = (typeof FAIL_REASONS)[number];

@@ -18,7 +18,8 @@ import { ForwardStats } from './forward-stats';
 import type { OpsServer } from './http';
 import { startEndpoints } from './endpoints';
 import { Consolidator, type Logger } from './log';
-import { enabledPlugins, Metrics, type MetricsView } from './metrics';
+import type * as MetricsModule from './metrics';
+import type { Metrics, MetricsView } from './metrics';
 import { ConfigReloader, type ReloadOutcome } from './reload';
 import { CorefileReloader, type CorefileLoad } from './corefile-reload';
 import type { ServerPlan } from '../config/plan';
@@ -47,7 +48,8 @@ export interface Serving {
   ops: OpsServer[];
   /** Ports the ops servers bound: health, ready, metrics (0 when off). */
   opsPorts: { health: number; ready: number; metrics: number };
-  metrics: Metrics;
+  /** What /metrics renders; null when /metrics is off (nothing else reads it). */
+  metrics: Metrics | null;
   /** The UDP threads of --workers N (null with one worker). */
   threads: Threads | null;
   /** Upstream counters (coredns_forward_*), fed by the forwarder's observer. */
@@ -64,6 +66,12 @@ export interface Serving {
   shutdown(): Promise<void>;
 }
 
+/**
+ * ops/metrics.ts and prom-client (+12 MB RSS at start with the @opentelemetry/api it always
+ * loads, bench/deps-rss.mjs), required only when /metrics is served: issue 13.
+ */
+const metricsModule = () => require('./metrics') as typeof MetricsModule;
+
 /** How long stopped listeners wait for upstream answers still in flight, ms. */
 const DRAIN_MS = 1000;
 
@@ -72,12 +80,17 @@ export async function startServing(opts: Options, log: Logger, serve: ServeOptio
   let threads: Threads | null = null;
   let lameDuck = false;
   const forward = new ForwardStats();
-  const metrics = new Metrics({
-    server: () => `dns://:${running?.ports[0] ?? opts.listen[0].port}`,
-    read: () => view(running, forward, threads),
-    // The GC observer and event-loop sampler of the process metrics only run when scraped for.
-    processMetrics: serve.processMetrics ?? opts.metrics !== null,
-  });
+  // /metrics cannot be turned on by a reload (reload-plan.ts: a restart), so without it no
+  // Metrics is ever needed.
+  const metrics =
+    opts.metrics === null
+      ? null
+      : new (metricsModule().Metrics)({
+          server: () => `dns://:${running?.ports[0] ?? opts.listen[0].port}`,
+          read: () => view(running, forward, threads),
+          // The GC observer and event-loop sampler of the process metrics only run when scraped for.
+          processMetrics: serve.processMetrics ?? true,
+        });
 
   const { servers: ops, ports: opsPorts } = await startEndpoints(opts, metrics, () =>
     lameDuck ? 'shutting down' : running === null || !running.synced() ? 'not synced' : null,
@@ -95,8 +108,8 @@ export async function startServing(opts: Options, log: Logger, serve: ServeOptio
   try {
     running = await startServer(opts, log, {
       forwarderObserver: upstreamObserver(forward, upstreamErrors, ulog),
-      reloaded: (source, ok) => metrics.sourceReloaded(source, ok),
-      kubernetesObserver: metrics.kubernetesObserver(),
+      reloaded: (source, ok) => metrics?.sourceReloaded(source, ok),
+      kubernetesObserver: metrics?.kubernetesObserver(),
       reusePort: threaded,
       onGeneration: cells?.generation,
     }, serve.corefile?.plan);
@@ -134,7 +147,7 @@ export async function startServing(opts: Options, log: Logger, serve: ServeOptio
           log.setLevel(plan.apply.logLevel);
         },
         log,
-        onResult: (result, restartPending) => metrics.configReloaded(result, restartPending),
+        onResult: (result, restartPending) => metrics?.configReloaded(result, restartPending),
         debounceMs: serve.reloadDebounceMs,
       })
     : null;
@@ -152,7 +165,7 @@ export async function startServing(opts: Options, log: Logger, serve: ServeOptio
             log.setLevel(o.logLevel);
           },
           log,
-          onResult: (result, restartPending) => metrics.configReloaded(result, restartPending),
+          onResult: (result, restartPending) => metrics?.configReloaded(result, restartPending),
           intervalMs: opts.reloadIntervalMs,
           debounceMs: serve.reloadDebounceMs,
         })
@@ -249,7 +262,7 @@ function view(r: Running | null, forward: ForwardStats, threads: Threads | null)
       synced: r.synced(),
       objects: { services: s.services.size, endpointsets: s.endpointSets.size, pods: s.pods.size, namespaces: s.namespaces.size },
     },
-    plugins: enabledPlugins(r.opts, { forwarder: forwarding, cache: c !== null }),
+    plugins: metricsModule().enabledPlugins(r.opts, { forwarder: forwarding, cache: c !== null }),
     blocks,
   };
 }

@@ -123,7 +123,8 @@ export class QueryStats {
   }
 }
 
-function bucketOf(bounds: number[], v: number): number {
+/** Per-bucket index of `v` in ascending `bounds` (bounds.length = above all): Prometheus `le`. */
+export function bucketOf(bounds: readonly number[], v: number): number {
   let i = 0;
   while (i < bounds.length && v > bounds[i]) i++;
   return i;
