@@ -9,10 +9,13 @@
 //             idle RSS; then every watch gets 410 Gone (a forced re-list of every kind): peak
 //             RSS until every kind re-listed, and RSS --idle s later.
 // The issue's targets are printed beside each figure. Not a test and not run by `npm test`:
-//   npm run bench:memory [-- --mode snapshot|api|both --idle 20 --services 10000 --endpoints 150000]
+//   npm run bench:memory [-- --mode snapshot|api|both --idle 20 --services 10000 --endpoints 150000 --ops on|off --node-flags "..."]
+// (--node-flags: default manifests/node-flags, the flags the image runs clusterdns with; "" for none)
 import { spawn, fork, execFileSync, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -25,11 +28,15 @@ interface Args {
   endpoints: number;
   dir: string;
   root: string;
+  /** Serve /health, /ready and /metrics (scraped once, as Prometheus would), as every deployment does. */
+  ops: boolean;
+  /** node options for the server: those the image runs it with (manifests/node-flags). */
+  nodeFlags: string[];
 }
 
 function parseArgs(argv: string[]): Args {
   const root = path.resolve(__dirname, '..', '..');
-  const a: Args = { mode: 'both', idle: 20, services: 10_000, endpoints: 150_000, dir: path.join(os.tmpdir(), 'clusterdns-memory'), root };
+  const a: Args = { mode: 'both', idle: 20, services: 10_000, endpoints: 150_000, dir: path.join(os.tmpdir(), 'clusterdns-memory'), root, ops: true, nodeFlags: fs.readFileSync(path.join(root, 'manifests/node-flags'), 'utf8').split(/\s+/).filter(Boolean) };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = argv[++i];
@@ -38,6 +45,8 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--services') a.services = Number(v);
     else if (k === '--endpoints') a.endpoints = Number(v);
     else if (k === '--dir') a.dir = v;
+    else if (k === '--ops' && (v === 'on' || v === 'off')) a.ops = v === 'on';
+    else if (k === '--node-flags') a.nodeFlags = v.split(/\s+/).filter(Boolean);
     else if (k === '--api-child') i--;
     else throw new Error(`unknown option ${k} ${v ?? ''}`);
   }
@@ -104,13 +113,30 @@ interface Server {
   port: number;
   t0: number;
   lines: string[];
+  /** /metrics port, 0 when not served. */
+  metricsPort: number;
 }
 
-function startServer(a: Args, port: number, sourceArgs: string[]): Server {
+/** Free loopback TCP ports (bound, noted, released), for /health, /ready and /metrics. */
+async function freeTcpPorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(Array.from({ length: n }, () => new Promise<net.Server>((r) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => r(srv));
+  })));
+  const ports = servers.map((srv) => (srv.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((srv) => new Promise((r) => srv.close(r))));
+  return ports;
+}
+
+async function startServer(a: Args, port: number, sourceArgs: string[]): Promise<Server> {
+  const opsPorts = a.ops ? await freeTcpPorts(3) : [];
   const t0 = performance.now();
+  // With --ops on (the default): /health, /ready and /metrics on loopback, as a Deployment runs
+  // it (prometheus :9153 is in every distribution's Corefile), so their modules count.
+  const ops = a.ops ? ['--health', `127.0.0.1:${opsPorts[0]}`, '--ready', `127.0.0.1:${opsPorts[1]}`, '--metrics', `127.0.0.1:${opsPorts[2]}`] : ['--health', 'off', '--ready', 'off', '--metrics', 'off'];
   const child = spawn(
     process.execPath,
-    [path.join(a.root, 'dist/cli.js'), 'serve', ...sourceArgs, '--listen', `127.0.0.1:${port}`, '--workers', '1', '--health', 'off', '--ready', 'off', '--metrics', 'off', '--upstream', '127.0.0.1:9'],
+    [...a.nodeFlags, path.join(a.root, 'dist/cli.js'), 'serve', ...sourceArgs, '--listen', `127.0.0.1:${port}`, '--workers', '1', ...ops, '--upstream', '127.0.0.1:9'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const lines: string[] = [];
@@ -119,7 +145,21 @@ function startServer(a: Args, port: number, sourceArgs: string[]): Server {
   };
   child.stdout!.on('data', take);
   child.stderr!.on('data', take);
-  return { child, port, t0, lines };
+  return { child, port, t0, lines, metricsPort: a.ops ? opsPorts[2] : 0 };
+}
+
+/** One scrape of /metrics (what Prometheus does every 15-30 s); the body's size, or -1. */
+function scrape(s: Server): Promise<number> {
+  if (s.metricsPort === 0) return Promise.resolve(0);
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port: s.metricsPort, path: '/metrics', timeout: 5000 }, (res) => {
+      let n = 0;
+      res.on('data', (b: Buffer) => (n += b.length));
+      res.on('end', () => resolve(res.statusCode === 200 ? n : -1));
+    });
+    req.on('error', () => resolve(-1));
+    req.on('timeout', () => req.destroy());
+  });
 }
 
 function stop(s: Server): Promise<void> {
@@ -136,6 +176,7 @@ type Row = [string, string, string];
 async function idlePhase(a: Args, s: Server, known: { name: string; ip: string }, startLimitMs: number, rows: Row[], label: string, target: number) {
   const first = await waitAnswer(s.port, known.name, known.ip, 120_000, s.t0);
   const atFirst = status(s.child.pid!);
+  if (s.metricsPort && (await scrape(s)) <= 0) throw new Error(`${label}: /metrics did not answer`);
   await sleep(a.idle * 1000);
   const idle = status(s.child.pid!);
   rows.push([`${label}: first answer`, `${first.toFixed(0)} ms`, `<= ${startLimitMs} ms`]);
@@ -176,7 +217,7 @@ async function snapshotMode(a: Args, rows: Row[]): Promise<void> {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.copyFileSync(g.file, file);
   rows.push(['snapshot', `${(fs.statSync(file).size / 1048576).toFixed(1)} MB JSON List`, '']);
-  const s = startServer(a, await freePort(), ['--snapshot', file]);
+  const s = await startServer(a, await freePort(), ['--snapshot', file]);
   try {
     const idle = await idlePhase(a, s, g, 3000, rows, 'snapshot', 128);
     const changed = '10.111.222.233';
@@ -201,7 +242,7 @@ async function apiMode(a: Args, rows: Row[]): Promise<void> {
     const ready = await new Promise<{ url: string; token: string }>((r) => api.once('message', (m) => r(m as { url: string; token: string })));
     const kubeconfig = path.join(a.dir, 'kubeconfig.yaml');
     fs.writeFileSync(kubeconfig, `apiVersion: v1\nkind: Config\nclusters: [{name: fake, cluster: {server: "${ready.url}"}}]\nusers: [{name: fake, user: {token: "${ready.token}"}}]\ncontexts: [{name: fake, context: {cluster: fake, user: fake}}]\ncurrent-context: fake\n`);
-    const s = startServer(a, await freePort(), ['--kubeconfig', kubeconfig]);
+    const s = await startServer(a, await freePort(), ['--kubeconfig', kubeconfig]);
     try {
       const idle = await idlePhase(a, s, g, 2000, rows, 'api', 128);
       const relisted = () => s.lines.filter((l) => l.includes('re-listed')).length;
@@ -243,7 +284,7 @@ async function main(): Promise<void> {
   const i = process.argv.indexOf('--api-child');
   if (i >= 0) return apiChild(process.argv[i + 1]);
   const a = parseArgs(process.argv.slice(2));
-  console.log(`machine: ${os.cpus()[0]?.model ?? '?'} x${os.cpus().length}, node ${process.version}; ${a.services} services, ${a.endpoints} endpoints, --workers 1`);
+  console.log(`machine: ${os.cpus()[0]?.model ?? '?'} x${os.cpus().length}, node ${process.version}; ${a.services} services, ${a.endpoints} endpoints, --workers 1, node ${a.nodeFlags.join(' ') || '(no flags)'}, ${a.ops ? '/health /ready /metrics served (scraped once)' : 'no /health /ready /metrics (--ops off)'}`);
   const rows: Row[] = [];
   const print = () => {
     const w = Math.max(...rows.map((r) => r[0].length));

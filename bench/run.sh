@@ -38,14 +38,18 @@
 #                         the ratios are to it)   CHURN_HEADLESS [500]  headless Services
 #   CHURN_LATENCY [1]     also run each rate at half the 0/s max QPS (-Q, -v) for p50/p99
 #   CHURN_WORKERS [1]     clusterdns --workers in the churn stage (pinned to SERVER_CPU)
+#   CHURN_API_CPU [perf]  where the fake API server runs: perf = on dnsperf's CPU (its CPU is
+#                         load dnsperf cannot generate), server = on clusterdns's CPU (the
+#                         server pays for it). With two CPUs there is no third place.
 #   START_TIMEOUT [120]   seconds a server may take to answer its first query
 #   QUIET_WAIT [30/0] QUIET_MAX_PCT [15]   before each run wait (bounded) for an idle box
 #   STRICT [0]            exit 1 when clusterdns fails the answer check (else report, go on)
 #   BUILD [auto]          auto: `npm run build` when dist/ is missing or older than src/;
 #                         1: always; 0: never
 #   CLUSTERDNS_ARGS []    extra arguments for `clusterdns serve`
-#   CLUSTERDNS_NODE_ARGS []  node options for clusterdns in the churn stage (e.g.
-#                         "--cpu-prof --cpu-prof-dir=/tmp/prof" or "--perf-basic-prof" for perf)
+#   CLUSTERDNS_NODE_ARGS [manifests/node-flags]  node options for every clusterdns started
+#                         here: by default those the image runs it with; add e.g.
+#                         "--cpu-prof --cpu-prof-dir=/tmp/prof" or "--perf-basic-prof" for perf
 #   CHURN_API_NODE_ARGS []   the same for the churn stage's fake API server
 #   BENCH_DIR [$TMPDIR/clusterdns-bench]   data, configs, logs, pids, results/
 #
@@ -85,6 +89,8 @@ CHURN_RATES="${CHURN_RATES:-0 50 200 1000}"
 CHURN_HEADLESS="${CHURN_HEADLESS:-500}"
 CHURN_LATENCY="${CHURN_LATENCY:-1}"
 CHURN_WORKERS="${CHURN_WORKERS:-1}"
+CHURN_API_CPU="${CHURN_API_CPU:-perf}"
+CLUSTERDNS_NODE_ARGS="${CLUSTERDNS_NODE_ARGS-$(cat "$ROOT/manifests/node-flags" 2>/dev/null)}"
 START_TIMEOUT="${START_TIMEOUT:-120}"
 QUIET_WAIT="${QUIET_WAIT:-$(q 30 0)}"
 QUIET_MAX_PCT="${QUIET_MAX_PCT:-15}"
@@ -367,7 +373,7 @@ start_server() {
         # processes on the one pinned core.
         if clusterdns_has --workers; then wf="--workers $w"; elif [ "$w" -gt 1 ]; then log "clusterdns has no --workers yet: one process"; w=1; fi
         # shellcheck disable=SC2046,SC2086
-        launch "$n" "$pin" "$lf" node "$ROOT/dist/cli.js" serve --snapshot "$DATA/snapshot.yaml" \
+        launch "$n" "$pin" "$lf" node $CLUSTERDNS_NODE_ARGS "$ROOT/dist/cli.js" serve --snapshot "$DATA/snapshot.yaml" \
             --listen "$ADDR:$p" $(clusterdns_common) $wf $ap $CLUSTERDNS_ARGS ;;
     clusterdns-cf)
         # Issue 9: the same server started from kubeadm's Corefile as kubeadm ships it
@@ -375,7 +381,7 @@ start_server() {
         # still comes from the snapshot (flags win over the Corefile).
         sed -e "s/^\.:53 {/.:$p {/" -e "s#forward \. /etc/resolv.conf#forward . $ADDR:${PORT[upstream]}#" \
             "$ROOT/test/fixtures/corefiles/kubeadm/Corefile" >"$RUN/kubeadm.Corefile"
-        launch "$n" "$pin" "$lf" node "$ROOT/dist/cli.js" serve --corefile "$RUN/kubeadm.Corefile" \
+        launch "$n" "$pin" "$lf" node $CLUSTERDNS_NODE_ARGS "$ROOT/dist/cli.js" serve --corefile "$RUN/kubeadm.Corefile" \
             --snapshot "$DATA/snapshot.yaml" --health off --ready off --metrics off --lame-duck 0 --workers 1 $CLUSTERDNS_ARGS ;;
     nodeecho)
         [ -f "$SHARED_BENCH/node_echo.js" ] || die "nodeecho needs $SHARED_BENCH/node_echo.js (the shared bench tools)"
@@ -575,7 +581,7 @@ do_memory() {
     port_busy "$p" && die "port $p is in use by something else; set PORT_BASE"
     t0=$(date +%s%N)
     # shellcheck disable=SC2046,SC2086
-    node "$ROOT/dist/cli.js" serve --snapshot "$snap" --listen "$ADDR:$p" --workers 1 $(clusterdns_common) $CLUSTERDNS_ARGS >"$lf" 2>&1 &
+    node $CLUSTERDNS_NODE_ARGS "$ROOT/dist/cli.js" serve --snapshot "$snap" --listen "$ADDR:$p" --workers 1 $(clusterdns_common) $CLUSTERDNS_ARGS >"$lf" 2>&1 &
     pid=$!; echo $pid >"$PIDS/memtest.pid"
     if ! wait_answer "$p" "$kn" A "$ki" "$START_TIMEOUT"; then
         tail -20 "$lf" >&2; stop_one memtest; die "clusterdns did not answer $kn within ${START_TIMEOUT}s"
@@ -667,7 +673,9 @@ do_churn() {
     echo "$CHURN_CSV_HDR" >"$CSV"
     start_upstream
     rm -f "$RUN/churn/ready" "$RUN/churn/kubeconfig"
-    local pre=(); [ "$NCPU" -ge 2 ] && pre=(taskset -c "$PERF_CPU")
+    # CHURN_API_CPU: the fake API server runs beside dnsperf (perf) or beside clusterdns (server).
+    local api_cpu=$PERF_CPU; [ "$CHURN_API_CPU" = server ] && api_cpu=$SERVER_CPU
+    local pre=(); [ "$NCPU" -ge 2 ] && pre=(taskset -c "$api_cpu")
     launch churnapi 0 "$LOGS/churnapi.log" "${pre[@]}" node ${CHURN_API_NODE_ARGS:-} "$ROOT/.bench-build/bench/churn.js" api \
         --snapshot "$DATA/snapshot.json" --dir "$RUN/churn" --control "${PORT[churnapi]}"
     local i; for i in $(seq 1 600); do [ -s "$RUN/churn/ready" ] && break; alive churnapi || break; sleep 0.1; done
@@ -675,7 +683,7 @@ do_churn() {
     local pin=0; [ "$NCPU" -ge 2 ] && pin=1
     local lduck=""; clusterdns_has --lame-duck && lduck="--lame-duck 0"
     # shellcheck disable=SC2086
-    launch clusterdns "$pin" "$LOGS/clusterdns.churn.log" node ${CLUSTERDNS_NODE_ARGS:-} "$ROOT/dist/cli.js" serve --kubeconfig "$RUN/churn/kubeconfig" \
+    launch clusterdns "$pin" "$LOGS/clusterdns.churn.log" node $CLUSTERDNS_NODE_ARGS "$ROOT/dist/cli.js" serve --kubeconfig "$RUN/churn/kubeconfig" \
         --listen "$ADDR:${PORT[clusterdns]}" --workers "$CHURN_WORKERS" --health off --ready off \
         --metrics "$ADDR:${PORT[churnmetrics]}" --upstream "$ADDR:${PORT[upstream]}" $lduck $CLUSTERDNS_ARGS
     local kn ki; read -r kn ki < <(known_name "$DATA")
@@ -712,7 +720,7 @@ churn_table() { # CSV -> a table on stdout and $RES/churn-STAMP.md
         echo
         echo "Targets (issue 11): QPS at 200/s >= 0.9x and at 1000/s >= 0.7x the 0/s QPS (max runs); programming p99 < 50 ms at 200/s."
         echo "server µs/query = the server's CPU time (all threads, /proc) per answered query: the churn's cost on the server's own core, whatever limits dnsperf."
-        echo "$(settings_line); churn: $CHURN_HEADLESS headless Services, API source (fake API server pinned with dnsperf), clusterdns --workers $CHURN_WORKERS"
+        echo "$(settings_line); churn: $CHURN_HEADLESS headless Services, API source (fake API server pinned with $( [ "$CHURN_API_CPU" = server ] && echo clusterdns || echo dnsperf )), clusterdns --workers $CHURN_WORKERS"
     } | tee "$md"
 }
 

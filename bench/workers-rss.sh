@@ -17,7 +17,7 @@ rss_tree() { # pid -> kB: VmRSS of the process and its descendants
 }
 for w in "${@:-1 2}"; do
   for n in $w; do
-    node "$ROOT/dist/cli.js" serve --snapshot "$DIR/snapshot.json" --listen "127.0.0.1:$PORT" --workers "$n" \
+    node $(cat "$ROOT/manifests/node-flags") "$ROOT/dist/cli.js" serve --snapshot "$DIR/snapshot.json" --listen "127.0.0.1:$PORT" --workers "$n" \
       --health off --ready off --metrics off --upstream 127.0.0.1:9 --lame-duck 0 >"$DIR/log-$n.txt" 2>&1 &
     pid=$!
     start=$(date +%s.%N)

@@ -20,6 +20,7 @@ import { UdpListener } from './server/udp';
 import { FastUdpListener, nativeUdpAvailable, nativeUdpUnavailableReason } from './server/fast-udp';
 import { TcpListener } from './server/tcp';
 import { startSource } from './sources/start';
+import { HeapRelease } from './ops/heap-release';
 import type { KubernetesObserver } from './sources/kubernetes';
 import type { Forwarder, ForwarderObserver } from './upstream/forwarder';
 import { Consolidator, type Logger } from './ops/log';
@@ -174,6 +175,12 @@ export async function startServer(opts: Options, log: Logger, hooks: Hooks = {},
     const bs = onAddress(addr, blocks);
     return { addr, port: addr.port, handler: new QueryHandler(routing(bs)), blocks: bs };
   });
+
+  // The garbage of each bulk load (snapshot load or reload, API list or re-list) is collected
+  // once the loads stop, rather than left to sit in RSS (issue 13, ops/heap-release.ts).
+  const heapRelease = new HeapRelease();
+  store.onBulkApplied(() => heapRelease.schedule());
+  closers.push(() => heapRelease.close());
 
   // Sources: a snapshot file or the Kubernetes API; none when the caller feeds the store.
   let synced = () => store.synced;

@@ -61,6 +61,7 @@ export class ClusterStore implements ClusterSink {
   /** `ns/ip` -> number of pods in ns with that IP (pods verified mode). */
   private readonly podIPs = new Map<string, number>();
   private readonly listeners: ChangeListener[] = [];
+  private readonly bulkListeners: (() => void)[] = [];
   private touchListeners: TouchListener[] = [];
   /** Tags touched since the last notify; 'all' after the first sync. */
   private touched: Set<string> | 'all' = new Set();
@@ -78,6 +79,15 @@ export class ClusterStore implements ClusterSink {
 
   onChange(fn: ChangeListener): void {
     this.listeners.push(fn);
+  }
+
+  /**
+   * Called after each bulk apply (replaceAll: a snapshot load or reload; replaceKind outside
+   * it: an API list or re-list of one kind), changed or not: the garbage of a load is there
+   * either way (ops/heap-release.ts).
+   */
+  onBulkApplied(fn: () => void): void {
+    this.bulkListeners.push(fn);
   }
 
   /**
@@ -134,6 +144,7 @@ export class ClusterStore implements ClusterSink {
       changed = true;
     }
     if (changed) this.changed();
+    if (this.batchDepth === 0) for (const fn of this.bulkListeners) fn();
   }
 
   replaceAll(objects: ClusterObjects): void {
@@ -144,6 +155,7 @@ export class ClusterStore implements ClusterSink {
       this.replaceKind('Pod', objects.pods);
     });
     if (this.pending) this.notify();
+    for (const fn of this.bulkListeners) fn();
   }
 
   markSynced(): void {
