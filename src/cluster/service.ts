@@ -16,7 +16,7 @@ export const isServed = (svc: ServiceRecord, e: MergedEndpoint): boolean => e.re
 /** The addresses of a Service that DNS publishes (isServed). */
 export function servedEndpoints(z: ZoneContext, svc: ServiceRecord): MergedEndpoint[] {
   const all = z.endpointsOf(svc);
-  return svc.publishNotReadyAddresses ? all : all.filter((e) => e.ready);
+  return svc.publishNotReadyAddresses ? all : all.filter((e) => isServed(svc, e));
 }
 
 /** SPEC §2, Endpoint names: hostname, else the pod name (option), else the dashed IP. */

@@ -144,7 +144,7 @@ export class WireWriter {
     let digits = 0;
     for (let i = 0; i < ip.length; i++) {
       const c = ip.charCodeAt(i);
-      if (c === 0x2e && digits > 0 && at < start + 3) {
+      if (c === 0x2e && digits > 0 && v <= 255 && at < start + 3) {
         this.buf[at++] = v;
         v = 0;
         digits = 0;
@@ -244,9 +244,4 @@ export class WireWriter {
 /** The name without a trailing dot ('' for the root). */
 function trimDot(name: string): string {
   return name.endsWith('.') ? name.slice(0, -1) : name;
-}
-
-export function splitName(name: string): string[] {
-  if (name === '' || name === '.') return [];
-  return (name.endsWith('.') ? name.slice(0, -1) : name).split('.');
 }
