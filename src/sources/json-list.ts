@@ -43,7 +43,11 @@ const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0
  */
 export class JsonListScanner {
   private readonly fields: Record<string, unknown> = {};
+  // One buffer, reused: what the current span still needs is moved to its front and the next
+  // chunk copied in behind it. A new buffer per chunk (and a concat per push) put tens of MB
+  // of short-lived 1 MB blocks through malloc on every load, which then held them as RSS.
   private buf: Buffer = Buffer.alloc(0);
+  private len = 0; // bytes of buf in use
   private base = 0; // input offset of buf[0]
   private pos = 0; // input offset of the next byte to scan
   private depth = 0;
@@ -66,8 +70,16 @@ export class JsonListScanner {
     if (this.notObject) return false;
     // Keep what the current span needs, drop the rest.
     const keep = this.done ? this.pos : Math.min(this.start, this.pos);
-    const rest = this.buf.subarray(keep - this.base);
-    this.buf = rest.length === 0 ? chunk : Buffer.concat([rest, chunk]);
+    const drop = keep - this.base;
+    const rest = this.len - drop;
+    if (rest + chunk.length > this.buf.length) {
+      // Grows only for a span longer than the buffer (one huge item): doubling, never per chunk.
+      const bigger = Buffer.allocUnsafeSlow(Math.max(2 * this.buf.length, rest + chunk.length, 1 << 16));
+      this.buf.copy(bigger, 0, drop, this.len);
+      this.buf = bigger;
+    } else if (drop > 0 && rest > 0) this.buf.copyWithin(0, drop, this.len);
+    chunk.copy(this.buf, rest);
+    this.len = rest + chunk.length;
     this.base = keep;
     this.scan();
     return !this.notObject;
@@ -127,7 +139,7 @@ export class JsonListScanner {
   }
 
   private scan(): void {
-    const buf = this.buf;
+    const buf = this.buf.subarray(0, this.len);
     const end = this.base + buf.length;
     while (this.pos < end) {
       const c = buf[this.pos - this.base];
@@ -233,8 +245,8 @@ export function scanJsonList(file: string, onItem: (value: unknown, index: numbe
   const fd = fs.openSync(file, 'r');
   try {
     const s = new JsonListScanner(onItem);
+    const chunk = Buffer.allocUnsafeSlow(CHUNK); // one read buffer per file: push() copies
     for (;;) {
-      const chunk = Buffer.allocUnsafe(CHUNK);
       const n = fs.readSync(fd, chunk, 0, CHUNK, null);
       if (n === 0) break;
       if (!s.push(chunk.subarray(0, n))) return null;
