@@ -165,6 +165,10 @@ export class ClusterStore implements ClusterSink {
     this.changed(); // answers computed before sync (SERVFAIL) must not outlive it
   }
 
+  held<K extends ObjectKind>(kind: K, key: string): KindRecords[K] | undefined {
+    return this.mapOf(kind).get(key) as KindRecords[K] | undefined;
+  }
+
   // ---- reads for the answer rules ----
 
   service(namespace: string, name: string): ServiceRecord | undefined {

@@ -103,6 +103,8 @@ export interface ClusterSink {
   replaceAll(objects: ClusterObjects): void;
   /** The source has completed its first full list of every kind it watches. */
   markSynced(): void;
+  /** The record held under a key (recordKey()), if any: a reload reuses it when unchanged. */
+  held<K extends ObjectKind>(kind: K, key: string): KindRecords[K] | undefined;
 }
 
 /**

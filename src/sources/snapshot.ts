@@ -24,6 +24,7 @@ import {
   type PodRecord,
   type ServiceRecord,
 } from '../cluster/types';
+import { ItemMemo, type ItemMemoLoad, type ItemRecord } from './item-memo';
 import { JsonListSyntaxError, scanJsonList, type JsonListResult } from './json-list';
 import { convertObject, FieldError } from './convert';
 
@@ -57,18 +58,22 @@ export function snapshotFiles(p: string): string[] {
 }
 
 /**
- * The record already held for a key, if any: a reload hands over that very object when the
- * new one is the same (sameRecord), so an unchanged view is never built twice (issue 13).
+ * The record the sink already holds for a key, if any: a reload hands over that very object
+ * when the new one is the same (sameRecord), so an unchanged view is never built twice (issue 13).
  */
 export type Reuse = (kind: ObjectKind, key: string) => KindRecords[ObjectKind] | undefined;
 
 /** Every error of one load, each with its place; thrown as one SnapshotError. */
-export function loadSnapshot(p: string, reuse?: Reuse): ClusterObjects {
+/**
+ * `memo` (a source's, across its loads) lets the items of a JSON List that are byte for byte
+ * the ones of the last load skip parsing: they become the records they became then.
+ */
+export function loadSnapshot(p: string, reuse?: Reuse, memo?: ItemMemoLoad): ClusterObjects {
   const out: ClusterObjects = { services: [], endpointSets: [], pods: [], namespaces: [] };
   const errors: string[] = [];
   for (const file of snapshotFiles(p)) {
     // A JSON file is read one List item at a time (sources/json-list.ts): never whole.
-    if (file.toLowerCase().endsWith('.json') && readJsonList(file, out, errors, reuse)) continue;
+    if (file.toLowerCase().endsWith('.json') && readJsonList(file, out, errors, reuse, memo)) continue;
     let text: string;
     try {
       text = fs.readFileSync(file, 'utf8');
@@ -108,11 +113,24 @@ function document(value: unknown, where: string, out: ClusterObjects, errors: st
  * is not a JSON object, or its `items` turned out not to be a List's (`kind` may come after
  * `items`, as kubectl writes it); what the stream added is taken back first.
  */
-function readJsonList(file: string, out: ClusterObjects, errors: string[], reuse?: Reuse): boolean {
-  const mark = { s: out.services.length, e: out.endpointSets.length, p: out.pods.length, n: out.namespaces.length, errors: errors.length };
+function readJsonList(file: string, out: ClusterObjects, errors: string[], reuse?: Reuse, memo?: ItemMemoLoad): boolean {
+  const mark = { s: out.services.length, e: out.endpointSets.length, p: out.pods.length, n: out.namespaces.length, errors: errors.length, memo: memo?.mark() ?? 0 };
+  const onItem = (item: unknown, j: number) => {
+    const r = take(item, `${file} doc 1 items[${j}]`, out, errors, reuse);
+    if (r !== undefined) memo?.note(r);
+  };
+  // An item read last time, byte for byte: what it became then, without parsing it.
+  const onItemBytes =
+    memo &&
+    ((bytes: Buffer) => {
+      const known = memo.lookup(bytes);
+      if (known === undefined) return false;
+      if (known !== null) push(out, known.kind, known.record);
+      return true;
+    });
   let r: JsonListResult | null;
   try {
-    r = scanJsonList(file, (item, j) => take(item, `${file} doc 1 items[${j}]`, out, errors, reuse));
+    r = scanJsonList(file, onItem, onItemBytes);
   } catch (e) {
     if (e instanceof JsonListSyntaxError) {
       errors.push(`CDNS_SNAPSHOT_YAML: ${file} doc 1 line ${e.line}: not valid JSON: ${e.message}`);
@@ -134,6 +152,7 @@ function readJsonList(file: string, out: ClusterObjects, errors: string[], reuse
   out.pods.length = mark.p;
   out.namespaces.length = mark.n;
   errors.length = mark.errors;
+  memo?.rollback(mark.memo);
   return false;
 }
 
@@ -219,29 +238,36 @@ function describe(o: unknown): string {
   return `${kind} ${ns}${name}`;
 }
 
-function take(o: unknown, where: string, out: ClusterObjects, errors: string[], reuse?: Reuse): void {
+/** Converts one object into `out`: what it became (null: a kind DNS does not read), or undefined on an error. */
+function take(o: unknown, where: string, out: ClusterObjects, errors: string[], reuse?: Reuse): ItemRecord | undefined {
   try {
     const c = convertObject(o);
-    if (c === null) return;
+    if (c === null) return null;
     let record: KindRecords[ObjectKind] = c.record;
     if (reuse) {
       const held = reuse(c.kind, recordKey(c.kind, record as never));
       if (held !== undefined && sameRecord(held, record)) record = held;
     }
-    if (c.kind === 'Service') out.services.push(record as ServiceRecord);
-    else if (c.kind === 'EndpointSet') out.endpointSets.push(record as EndpointSetRecord);
-    else if (c.kind === 'Pod') out.pods.push(record as PodRecord);
-    else out.namespaces.push(record as NamespaceRecord);
+    push(out, c.kind, record);
+    return { kind: c.kind, record };
   } catch (e) {
     if (e instanceof FieldError) errors.push(`${e.code}: ${where} (${describe(o)}): ${e.message}`);
     else throw e;
+    return undefined;
   }
+}
+
+function push(out: ClusterObjects, kind: ObjectKind, record: KindRecords[ObjectKind]): void {
+  if (kind === 'Service') out.services.push(record as ServiceRecord);
+  else if (kind === 'EndpointSet') out.endpointSets.push(record as EndpointSetRecord);
+  else if (kind === 'Pod') out.pods.push(record as PodRecord);
+  else out.namespaces.push(record as NamespaceRecord);
 }
 
 /** sha256 over every file's bytes (and its name), read in chunks; unreadable files count as such. */
 function digestFiles(files: string[]): string {
   const h = createHash('sha256');
-  const chunk = Buffer.allocUnsafe(1 << 20);
+  const chunk = Buffer.allocUnsafeSlow(1 << 18);
   for (const f of files) {
     h.update(`\0${f}\0`);
     let fd: number;
@@ -277,8 +303,8 @@ export class SnapshotSource {
   private timer: NodeJS.Timeout | null = null;
   /** Digest of the files last loaded: a reload that would change nothing is skipped. */
   private lastDigest = '';
-  /** What the last load produced (the records the sink holds): a reload reuses the unchanged ones. */
-  private held: ClusterObjects | null = null;
+  /** The List items of the last load by their bytes: a reload does not parse those again. */
+  private readonly memo = new ItemMemo();
 
   constructor(
     private readonly p: string,
@@ -327,31 +353,12 @@ export class SnapshotSource {
     // digest, not the text: the text of a 36 MB snapshot kept for this was 36 MB for ever.
     const digest = digestFiles(files);
     if (!first && digest === this.lastDigest) return;
-    const objects = loadSnapshot(this.p, this.reuser());
+    const memo = this.memo.begin();
+    const objects = loadSnapshot(this.p, (kind, key) => this.sink.held(kind, key), memo);
     this.lastDigest = digest;
-    this.held = objects;
     this.sink.replaceAll(objects);
+    this.memo.commit(memo);
     this.events.loaded(objects, files);
-  }
-
-  /** Looks up the records of the last load by key (built for one reload, then dropped). */
-  private reuser(): Reuse | undefined {
-    const held = this.held;
-    if (held === null) return undefined;
-    let byKey: Map<string, KindRecords[ObjectKind]> | null = null;
-    return (kind, key) => {
-      if (byKey === null) {
-        byKey = new Map();
-        const put = (k: ObjectKind, rs: KindRecords[ObjectKind][]) => {
-          for (const r of rs) byKey!.set(`${k} ${recordKey(k, r as never)}`, r);
-        };
-        put('Service', held.services);
-        put('EndpointSet', held.endpointSets);
-        put('Pod', held.pods);
-        put('Namespace', held.namespaces);
-      }
-      return byKey.get(`${kind} ${key}`);
-    };
   }
 
   close(): void {

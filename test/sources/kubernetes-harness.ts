@@ -42,6 +42,9 @@ export class RecordingSink implements ClusterSink {
     this.calls.push({ op: 'markSynced' });
     this.synced = true;
   }
+  held<K extends ObjectKind>(kind: K, key: string): KindRecords[K] | undefined {
+    return this.view[kind].get(key) as KindRecords[K] | undefined;
+  }
   keys(kind: ObjectKind): string[] {
     return [...this.view[kind].keys()].sort();
   }

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ClusterStore } from '../../src/cluster/store';
-import type { ClusterObjects, ClusterSink, KindRecords, ObjectKind } from '../../src/cluster/types';
+import { recordKey, type ClusterObjects, type ClusterSink, type KindRecords, type ObjectKind } from '../../src/cluster/types';
 import { SnapshotError, SnapshotSource } from '../../src/sources/snapshot';
 
 /** A sink that records what the source did to it. */
@@ -26,6 +26,10 @@ class RecordingSink implements ClusterSink {
   }
   markSynced(): void {
     this.calls.push('markSynced');
+  }
+  held<K extends ObjectKind>(kind: K, key: string): KindRecords[K] | undefined {
+    const all: KindRecords[ObjectKind][] = this.last === null ? [] : { Service: this.last.services, EndpointSet: this.last.endpointSets, Pod: this.last.pods, Namespace: this.last.namespaces }[kind];
+    return all.find((r) => recordKey(kind, r as never) === key) as KindRecords[K] | undefined;
   }
 }
 
