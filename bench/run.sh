@@ -486,8 +486,6 @@ run_one() {
     stats=$(timeout 120 node "$HERE/lib/dnsperf-stats.mjs" "$out")
     [ -s "$tf" ] && perf_cpu=$(awk '{ if ($3 > 0) printf "%.0f", ($1 + $2) / $3 * 100 }' "$tf")
     srv=$(awk -v a="$t0" -v b="$t1" -v w0="$w0" -v w1="$w1" -v hz="$HZ" 'BEGIN{printf "%.0f", (b-a)/hz/(w1-w0)*100}')
-    # The fake API server shares dnsperf's core: its CPU is load dnsperf could not generate.
-    local api; api=$(awk -v a="$a0" -v b="$a1" -v w0="$w0" -v w1="$w1" -v hz="$HZ" 'BEGIN{printf "%.0f", (b-a)/hz/(w1-w0)*100}')
     local up
     up=$(awk -v a="$u0" -v b="$u1" -v w0="$w0" -v w1="$w1" -v hz="$HZ" 'BEGIN{printf "%.1f", (b-a)/hz/(w1-w0)*100}')
     other=$(awk -v b0="$b0" -v b1="$b1" -v a="$t0" -v b="$t1" -v w0="$w0" -v w1="$w1" -v hz="$HZ" -v pc="${perf_cpu:-0}" -v up="$up" \
