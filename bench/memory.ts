@@ -77,7 +77,10 @@ function waitAnswer(port: number, name: string, ip: string, limitMs: number, t0 
     const s = dgram.createSocket('udp4');
     const query = packet.encode({ type: 'query', id: 7, flags: packet.RECURSION_DESIRED, questions: [{ type: 'A', name }] });
     const ask = () => s.send(query, port, '127.0.0.1', () => undefined);
+    let done = false;
     const finish = (err: Error | null, ms = 0) => {
+      if (done) return; // a second answer read in the same batch
+      done = true;
       clearInterval(tick);
       s.close();
       if (err) reject(err);
